@@ -1,0 +1,37 @@
+# Every target creates .venv on first use and installs what it needs into it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: venv test test-fast lint typecheck check demo explain clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## The whole test suite, with lint and type checks first.
+test: $(STAMP) lint typecheck
+	$(BIN)/python -m pytest
+
+## Tests only, no lint.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests examples
+	$(BIN)/ruff format --check src tests examples
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## The main job: explain a cross-origin request under the embedded default policy.
+explain: $(STAMP)
+	$(BIN)/corecors explain --origin https://app.example.com --method PUT --header content-type --header x-token
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,28 @@
+"""corecors: a sans-IO CORS decision core.
+
+Build a :class:`CORSPolicy` once; for each request call :meth:`CORSPolicy.decide`
+with a :class:`RequestInfo` and apply the :class:`Decision` it returns.
+"""
+
+from .decision import DEBUG_REASON_HEADER, Decision, DecisionKind, Rejection, RequestInfo
+from .errors import CORSConfigError, CORSConfigWarning
+from .policy import CORSPolicy
+from .routing import CORSDecider, PathPolicies, load_policy
+from .tokens import merge_vary
+
+__all__ = [
+    "DEBUG_REASON_HEADER",
+    "CORSConfigError",
+    "CORSConfigWarning",
+    "CORSDecider",
+    "CORSPolicy",
+    "Decision",
+    "DecisionKind",
+    "PathPolicies",
+    "Rejection",
+    "RequestInfo",
+    "load_policy",
+    "merge_vary",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,191 @@
+"""Choosing a policy by request path, and loading policies from files.
+
+:class:`PathPolicies` gives parts of a site their own policy (``/public`` open to
+every origin without credentials, ``/api`` to two origins with credentials, ...).
+Both it and :class:`~corecors.CORSPolicy` satisfy :class:`CORSDecider`, the one
+interface the adapters call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from os import PathLike
+from typing import Any, Protocol, runtime_checkable
+
+from .decision import Decision, DecisionKind, RequestInfo
+from .errors import CORSConfigError
+from .policy import POLICY_KEYS, CORSPolicy, _unknown_key_problems, read_toml
+
+__all__ = ["CORSDecider", "PathPolicies", "load_policy"]
+
+_PASS_THROUGH = Decision(DecisionKind.NOT_CORS, None, (), ())
+_PATHS_KEY = "paths"
+_ENABLED_KEY = "enabled"
+
+
+@runtime_checkable
+class CORSDecider(Protocol):
+    """What an adapter needs: a policy, or policies chosen by path."""
+
+    def decide(self, request: RequestInfo) -> Decision: ...
+
+    def decide_fields(
+        self,
+        method: str,
+        origin: str | None,
+        request_method: str | None = None,
+        request_headers: str | None = None,
+        request_private_network: bool = False,
+        path: str = "/",
+    ) -> Decision: ...
+
+
+def _normalize_prefix(prefix: str) -> str:
+    return prefix.rstrip("/") or "/"
+
+
+class PathPolicies:
+    """Policies chosen by path prefix; the longest matching prefix wins.
+
+    A prefix matches whole path segments: ``"/api"`` (or ``"/api/"``) covers ``/api``
+    and ``/api/users`` but not ``/apis``. ``None`` as a policy turns CORS handling off
+    for that prefix: its requests pass through untouched. Paths no prefix covers use
+    ``default`` (``None``: untouched too).
+    """
+
+    __slots__ = ("_lengths", "_prefixes", "default")
+
+    def __init__(
+        self,
+        paths: Mapping[str, CORSPolicy | None],
+        default: CORSPolicy | None = None,
+    ) -> None:
+        problems = []
+        prefixes: dict[str, CORSPolicy | None] = {}
+        for prefix, policy in paths.items():
+            if not isinstance(prefix, str) or not prefix.startswith("/"):
+                problems.append(f"path prefix {prefix!r} must start with '/'")
+                continue
+            if policy is not None and not isinstance(policy, CORSPolicy):
+                problems.append(
+                    f"path prefix {prefix!r} maps to {type(policy).__name__}; expected a "
+                    "CORSPolicy or None"
+                )
+                continue
+            normalized = _normalize_prefix(prefix)
+            if normalized in prefixes:
+                problems.append(f"path prefix {prefix!r} is configured twice")
+            prefixes[normalized] = policy
+        if default is not None and not isinstance(default, CORSPolicy):
+            problems.append(f"default must be a CORSPolicy or None, not {type(default).__name__}")
+        if problems:
+            raise CORSConfigError(problems)
+        self._prefixes = prefixes
+        # Checking each configured length is a bounded number of dict lookups per request.
+        self._lengths = tuple(
+            sorted({len(prefix) for prefix in prefixes if prefix != "/"}, reverse=True)
+        )
+        self.default = prefixes.get("/", default)
+
+    @property
+    def paths(self) -> Mapping[str, CORSPolicy | None]:
+        return dict(self._prefixes)
+
+    def policy_for(self, path: str) -> CORSPolicy | None:
+        """The policy that governs ``path`` (``None``: CORS handling is off there)."""
+        prefixes = self._prefixes
+        size = len(path)
+        for length in self._lengths:
+            if size >= length and (size == length or path[length] == "/"):
+                candidate = path[:length]
+                if candidate in prefixes:
+                    return prefixes[candidate]
+        return self.default
+
+    def decide(self, request: RequestInfo) -> Decision:
+        return self.decide_fields(
+            request.method,
+            request.origin,
+            request.request_method,
+            request.request_headers,
+            request.request_private_network,
+            request.path,
+        )
+
+    def decide_fields(
+        self,
+        method: str,
+        origin: str | None,
+        request_method: str | None = None,
+        request_headers: str | None = None,
+        request_private_network: bool = False,
+        path: str = "/",
+    ) -> Decision:
+        policy = self.policy_for(path)
+        if policy is None:
+            return _PASS_THROUGH
+        return policy.decide_fields(
+            method, origin, request_method, request_headers, request_private_network, path
+        )
+
+    @classmethod
+    def from_mapping(cls, config: Mapping[str, Any]) -> PathPolicies:
+        """Build from a mapping: the top-level keys are the default policy, and the
+        ``paths`` table maps prefixes to tables of their own (each a complete policy;
+        ``enabled = false`` turns CORS handling off for that prefix)."""
+        problems: list[str] = []
+        top = {key: value for key, value in config.items() if key != _PATHS_KEY}
+        default = _policy_or_problems(top, "", problems) if top else None
+        tables = config.get(_PATHS_KEY, {})
+        policies: dict[str, CORSPolicy | None] = {}
+        if not isinstance(tables, Mapping):
+            problems.append("'paths' must be a table of path prefixes, e.g. [paths.\"/api\"]")
+            tables = {}
+        for prefix, table in tables.items():
+            where = f"paths.{prefix!r}: "
+            if not str(prefix).startswith("/"):
+                problems.append(f"path prefix {prefix!r} must start with '/'")
+                continue
+            if not isinstance(table, Mapping):
+                problems.append(f"{where}must be a table of policy keys")
+                continue
+            if table.get(_ENABLED_KEY, True) is False:
+                extra = [key for key in table if key != _ENABLED_KEY]
+                if extra:
+                    problems.append(f"{where}enabled = false takes no other keys; remove {extra}")
+                policies[prefix] = None
+                continue
+            policy_keys = {key: value for key, value in table.items() if key != _ENABLED_KEY}
+            policy = _policy_or_problems(policy_keys, where, problems)
+            if policy is not None:
+                policies[prefix] = policy
+        if problems:
+            raise CORSConfigError(problems)
+        return cls(policies, default)
+
+
+def _policy_or_problems(
+    config: Mapping[str, Any], where: str, problems: list[str]
+) -> CORSPolicy | None:
+    known = set(POLICY_KEYS)
+    unknown = [key for key in config if key not in known]
+    if unknown:
+        problems.extend(where + problem for problem in _unknown_key_problems(unknown, known))
+        return None
+    try:
+        return CORSPolicy(**dict(config))
+    except CORSConfigError as error:
+        problems.extend(where + problem for problem in error.problems)
+        return None
+
+
+def load_policy(source: str | PathLike[str] | Mapping[str, Any]) -> CORSPolicy | PathPolicies:
+    """Load a policy from a TOML file (or an already parsed mapping).
+
+    Without a ``paths`` table the result is one :class:`~corecors.CORSPolicy`; with one,
+    a :class:`PathPolicies` whose default is the top-level policy.
+    """
+    config = source if isinstance(source, Mapping) else read_toml(source)
+    if _PATHS_KEY in config:
+        return PathPolicies.from_mapping(config)
+    return CORSPolicy.from_mapping(config)

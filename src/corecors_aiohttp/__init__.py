@@ -1,0 +1,1 @@
+"""CORS for aiohttp applications, over the corecors decision core."""

@@ -1,0 +1,1 @@
+"""Pure ASGI CORS middleware, over the corecors decision core."""
