@@ -222,3 +222,27 @@ def test_decision_is_immutable() -> None:
 
 def test_policy_repr_shows_configuration() -> None:
     assert "https://app.example.com" in repr(build_policy("exact"))
+
+
+def test_websocket_origin_allowed() -> None:
+    decision = build_policy("exact").decide_websocket(APP)
+    assert decision.status is None
+    assert decision.allowed
+
+
+def test_websocket_foreign_origin_refused_with_403() -> None:
+    decision = build_policy("exact").decide_websocket(EVIL)
+    assert decision.status == 403
+    assert decision.rejection is Rejection.ORIGIN_NOT_ALLOWED
+    assert decision.reason is not None
+    assert decision.reason.startswith("WebSocket: ")
+
+
+def test_websocket_without_origin_is_not_a_browser_and_passes() -> None:
+    assert build_policy("exact").decide_websocket(None).status is None
+
+
+def test_websocket_malformed_origin_refused() -> None:
+    decision = build_policy("patterns").decide_websocket("https://A.example.com")
+    assert decision.status == 403
+    assert decision.rejection is Rejection.ORIGIN_MALFORMED

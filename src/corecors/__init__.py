@@ -4,7 +4,14 @@ Build a :class:`CORSPolicy` once; for each request call :meth:`CORSPolicy.decide
 with a :class:`RequestInfo` and apply the :class:`Decision` it returns.
 """
 
-from .decision import DEBUG_REASON_HEADER, Decision, DecisionKind, Rejection, RequestInfo
+from .decision import (
+    DEBUG_REASON_HEADER,
+    OWNED_RESPONSE_HEADERS,
+    Decision,
+    DecisionKind,
+    Rejection,
+    RequestInfo,
+)
 from .errors import CORSConfigError, CORSConfigWarning
 from .policy import CORSPolicy
 from .routing import CORSDecider, PathPolicies, load_policy
@@ -12,6 +19,7 @@ from .tokens import merge_vary
 
 __all__ = [
     "DEBUG_REASON_HEADER",
+    "OWNED_RESPONSE_HEADERS",
     "CORSConfigError",
     "CORSConfigWarning",
     "CORSDecider",

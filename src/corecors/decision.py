@@ -23,6 +23,7 @@ from .tokens import FORBIDDEN_METHODS, is_token, parse_request_header_names, pri
 
 __all__ = [
     "DEBUG_REASON_HEADER",
+    "OWNED_RESPONSE_HEADERS",
     "CompiledPolicy",
     "Decision",
     "DecisionKind",
@@ -39,6 +40,21 @@ ALLOW_HEADERS = "Access-Control-Allow-Headers"
 ALLOW_PRIVATE_NETWORK = "Access-Control-Allow-Private-Network"
 EXPOSE_HEADERS = "Access-Control-Expose-Headers"
 MAX_AGE = "Access-Control-Max-Age"
+
+#: Response headers corecors owns (lowercase): an adapter removes any the application set
+#: before applying a decision, so a response never carries two Access-Control-Allow-Origin.
+OWNED_RESPONSE_HEADERS = frozenset(
+    name.lower()
+    for name in (
+        ALLOW_ORIGIN,
+        ALLOW_CREDENTIALS,
+        ALLOW_METHODS,
+        ALLOW_HEADERS,
+        ALLOW_PRIVATE_NETWORK,
+        EXPOSE_HEADERS,
+        MAX_AGE,
+    )
+)
 
 #: Response header that carries the rejection reason when a policy has ``debug=True``.
 DEBUG_REASON_HEADER = "CORS-Rejection-Reason"
@@ -59,6 +75,8 @@ class DecisionKind(enum.Enum):
     """Reply to the preflight with ``status`` and the headers; do not call the app."""
     PREFLIGHT_REJECTED = "preflight-rejected"
     """Reply to the preflight with ``status`` (403) and no CORS headers."""
+    DISABLED = "disabled"
+    """CORS handling is off here (a per-path policy of ``None``): change nothing at all."""
 
 
 class Rejection(enum.Enum):
@@ -297,6 +315,23 @@ class CompiledPolicy:
             return self._actual_allowed(origin)
         rejection, reason = self._explain_origin(origin)
         return self._reject(DecisionKind.ACTUAL_REJECTED, None, _VARY_ORIGIN, rejection, reason)
+
+    def decide_websocket(self, origin: str | None, path: str = "/") -> Decision:
+        """Check a WebSocket handshake's ``Origin`` (cross-site WebSocket hijacking).
+
+        WebSocket handshakes are not CORS: the browser sends cookies and checks nothing,
+        so the server must refuse foreign origins itself. The same origin rules apply;
+        a refusal has ``status`` 403. A handshake without ``Origin`` does not come from
+        a browser page and is allowed. ``path`` is for per-path policies.
+        """
+        if origin is None:
+            return self._no_origin
+        if self._any_origin or origin in self._actual_by_origin or self._matcher.matches(origin):
+            return self._actual_allowed(origin)
+        rejection, reason = self._explain_origin(origin)
+        return self._reject(
+            DecisionKind.ACTUAL_REJECTED, 403, _VARY_ORIGIN, rejection, "WebSocket: " + reason
+        )
 
     def _actual_allowed(self, origin: str) -> Decision:
         return Decision(

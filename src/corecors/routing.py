@@ -18,7 +18,7 @@ from .policy import POLICY_KEYS, CORSPolicy, _unknown_key_problems, read_toml
 
 __all__ = ["CORSDecider", "PathPolicies", "load_policy"]
 
-_PASS_THROUGH = Decision(DecisionKind.NOT_CORS, None, (), ())
+_PASS_THROUGH = Decision(DecisionKind.DISABLED, None, (), ())
 _PATHS_KEY = "paths"
 _ENABLED_KEY = "enabled"
 
@@ -38,6 +38,8 @@ class CORSDecider(Protocol):
         request_private_network: bool = False,
         path: str = "/",
     ) -> Decision: ...
+
+    def decide_websocket(self, origin: str | None, path: str = "/") -> Decision: ...
 
 
 def _normalize_prefix(prefix: str) -> str:
@@ -127,6 +129,12 @@ class PathPolicies:
         return policy.decide_fields(
             method, origin, request_method, request_headers, request_private_network, path
         )
+
+    def decide_websocket(self, origin: str | None, path: str = "/") -> Decision:
+        policy = self.policy_for(path)
+        if policy is None:
+            return _PASS_THROUGH
+        return policy.decide_websocket(origin, path)
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> PathPolicies:
