@@ -37,6 +37,8 @@ from dataclasses import dataclass, replace
 from typing import Final, TypeAlias
 
 __all__ = [
+    "CHROMIUM_MAX_PREFLIGHT_CACHE_SECONDS",
+    "DEFAULT_PREFLIGHT_CACHE_SECONDS",
     "SAFELISTED_METHODS",
     "SAFELISTED_RESPONSE_HEADER_NAMES",
     "BrowserRequest",
@@ -651,18 +653,25 @@ def _method_verdict(request: BrowserRequest, methods: _TokenList) -> BrowserVerd
     return _fail(FailureStep.METHOD_NOT_ALLOWED, message, on_preflight=True)
 
 
-def _why_unsafe(name: str, prepared: Sequence[tuple[str, str]]) -> str:
+def _why_unsafe(name: str, header_list: Sequence[tuple[str, str]]) -> str:
     """Explain why a normally safelisted header name still needs listing."""
     if name not in _SAFELISTED_REQUEST_HEADER_NAMES:
         return ""
-    for key, value in prepared:
-        if _lower(key) == name:
-            if is_cors_safelisted_request_header(key, value):
-                return (
-                    f" ('{name}' needs listing because the CORS-safelisted request headers' "
-                    "values exceed 1024 bytes in total)"
-                )
-            return f" ('{name}' needs listing because its value {value!r} is not CORS-safelisted)"
+    for key, value in header_list:
+        if _lower(key) != name:
+            continue
+        if is_cors_safelisted_request_header(key, value):
+            return (
+                f" ('{name}' needs listing because the CORS-safelisted request headers' "
+                "values exceed 1024 bytes in total)"
+            )
+        size = _byte_length(value)
+        if size > _MAX_SAFELISTED_VALUE_BYTES:
+            return (
+                f" ('{name}' needs listing because its value is {size} bytes, over the "
+                f"{_MAX_SAFELISTED_VALUE_BYTES}-byte limit; repeated headers are combined)"
+            )
+        return f" ('{name}' needs listing because its value {value!r} is not CORS-safelisted)"
     return ""
 
 
