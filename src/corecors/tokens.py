@@ -132,23 +132,22 @@ def merge_vary(existing: str | None, names: Iterable[str]) -> str | None:
     ``Vary: *`` is left alone because it already varies on everything. Returns
     ``existing`` unchanged (possibly ``None``) when there is nothing to add.
     """
-    wanted = list(names)
-    if not wanted:
-        return existing
-    if not existing or not existing.strip(_OPTIONAL_WHITESPACE):
-        return ", ".join(wanted)
-    present = {item.strip(_OPTIONAL_WHITESPACE).lower() for item in existing.split(",")}
-    if "*" in present:
-        return existing
+    base = (existing or "").rstrip(_OPTIONAL_WHITESPACE + ",")
+    present: set[str] = set()
+    if base.strip(_OPTIONAL_WHITESPACE):
+        present = {item.strip(_OPTIONAL_WHITESPACE).lower() for item in base.split(",")}
+        if "*" in present:
+            return existing
+    had_names = bool(present)
     missing: list[str] = []
-    for name in wanted:
+    for name in names:
         lowered = name.lower()
         if lowered not in present:
             present.add(lowered)
             missing.append(name)
     if not missing:
         return existing
-    return ", ".join([existing.rstrip(_OPTIONAL_WHITESPACE + ","), *missing])
+    return ", ".join([base, *missing] if had_names else missing)
 
 
 def printable(value: str, limit: int = 80) -> str:

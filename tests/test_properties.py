@@ -1,0 +1,296 @@
+"""Hypothesis properties of the decision core (the invariants of DESIGN.md).
+
+The central one: for random policies and random browser requests, the browser oracle
+(corecors.browser, written from the Fetch standard) lets the page read the response
+exactly when an independent reference model of the policy says it meant to allow it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corecors import CORSConfigWarning, CORSPolicy, Decision, DecisionKind, merge_vary
+from corecors.browser import BrowserRequest, needs_preflight, normalize_method, simulate
+from corecors.browser import preflight_request_headers as browser_preflight_headers
+from corecors.tokens import parse_request_header_names
+
+EXACT_ORIGINS = [
+    "https://a.example",
+    "https://b.example",
+    "http://localhost:3000",
+    "http://127.0.0.1:8080",
+]
+SUBDOMAIN_PATTERN = "https://*.example.org"
+REQUEST_ORIGINS = [
+    *EXACT_ORIGINS,
+    "https://c.example",
+    "https://x.example.org",
+    "https://y.x.example.org",
+    "https://example.org",
+    "http://x.example.org",
+    "null",
+]
+CONFIG_METHODS = ["PUT", "DELETE", "PATCH", "PROPFIND", "OPTIONS"]
+REQUEST_METHODS = [
+    "GET",
+    "get",
+    "POST",
+    "HEAD",
+    "PUT",
+    "put",
+    "DELETE",
+    "delete",
+    "PATCH",
+    "patch",
+    "PROPFIND",
+    "OPTIONS",
+    "options",
+]
+CONFIG_HEADERS = ["content-type", "x-token", "authorization", "x-a"]
+REQUEST_HEADERS = [
+    ("content-type", "text/plain"),
+    ("content-type", "application/json"),
+    ("x-token", "1"),
+    ("authorization", "Bearer abc"),
+    ("accept", "*/*"),
+    ("X-A", "v"),
+    ("X-B", "w"),
+    ("accept-language", "@@"),
+]
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    any_origin: bool
+    origins: tuple[str, ...]
+    subdomains: bool
+    methods: tuple[str, ...]
+    any_method: bool
+    headers: tuple[str, ...]
+    any_header: bool
+    credentials: bool
+    private_network: bool
+
+    def build(self) -> CORSPolicy:
+        origins: list[str] = ["*"] if self.any_origin else list(self.origins)
+        if self.subdomains and not self.any_origin:
+            origins.append(SUBDOMAIN_PATTERN)
+        kwargs: dict[str, Any] = {
+            "allow_origins": origins,
+            "allow_methods": [*self.methods, *(["*"] if self.any_method else [])],
+            "allow_headers": [*self.headers, *(["*"] if self.any_header else [])],
+            "allow_credentials": self.credentials,
+            "allow_private_network": self.private_network,
+        }
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CORSConfigWarning)
+            return CORSPolicy(**kwargs)
+
+    # The reference model: what the policy means, written without corecors' code.
+    def origin_allowed(self, origin: str) -> bool:
+        if self.any_origin:
+            return True
+        if origin in self.origins:
+            return True
+        return self.subdomains and origin.startswith("https://") and origin.endswith(".example.org")
+
+    def method_allowed(self, method: str) -> bool:
+        if method in ("GET", "HEAD", "POST"):
+            return True
+        if self.any_method:
+            return True
+        return method in self.methods
+
+    def header_allowed(self, name: str) -> bool:
+        if name in self.headers:
+            return True
+        return self.any_header and name != "authorization"
+
+    def means_to_allow(self, request: BrowserRequest) -> bool:
+        if not self.origin_allowed(request.origin):
+            return False
+        if request.credentials and not self.credentials:
+            return False
+        if not needs_preflight(request):
+            return True
+        sent = dict(browser_preflight_headers(request))
+        names = [n for n in sent.get("Access-Control-Request-Headers", "").split(",") if n]
+        return (
+            self.method_allowed(normalize_method(request.method))
+            and all(self.header_allowed(name) for name in names)
+            and (not request.private_network or self.private_network)
+        )
+
+
+@st.composite
+def policy_specs(draw: st.DrawFn) -> PolicySpec:
+    credentials = draw(st.booleans())
+    any_origin = not credentials and draw(st.booleans())
+    return PolicySpec(
+        any_origin=any_origin,
+        origins=tuple(draw(st.lists(st.sampled_from(EXACT_ORIGINS), unique=True))),
+        subdomains=draw(st.booleans()),
+        methods=tuple(draw(st.lists(st.sampled_from(CONFIG_METHODS), unique=True))),
+        any_method=draw(st.booleans()),
+        headers=tuple(draw(st.lists(st.sampled_from(CONFIG_HEADERS), unique=True))),
+        any_header=draw(st.booleans()),
+        credentials=credentials,
+        private_network=draw(st.booleans()),
+    )
+
+
+@st.composite
+def browser_requests(draw: st.DrawFn) -> BrowserRequest:
+    chosen = draw(st.lists(st.sampled_from(REQUEST_HEADERS), unique_by=lambda h: h[0].lower()))
+    return BrowserRequest(
+        origin=draw(st.sampled_from(REQUEST_ORIGINS)),
+        method=draw(st.sampled_from(REQUEST_METHODS)),
+        headers=tuple(chosen),
+        credentials=draw(st.booleans()),
+        private_network=draw(st.booleans()),
+    )
+
+
+def response_headers(decision: Decision) -> list[tuple[str, str]]:
+    headers = list(decision.headers)
+    vary = merge_vary(None, decision.vary)
+    if vary:
+        headers.append(("Vary", vary))
+    return headers
+
+
+def serve(policy: CORSPolicy, method: str, headers: Sequence[tuple[str, str]]) -> Decision:
+    fields = {name.lower(): value for name, value in headers}
+    return policy.decide_fields(
+        method,
+        fields.get("origin"),
+        fields.get("access-control-request-method"),
+        fields.get("access-control-request-headers"),
+        fields.get("access-control-request-private-network") == "true",
+    )
+
+
+@settings(max_examples=600, deadline=None)
+@given(spec=policy_specs(), request=browser_requests())
+def test_browser_accepts_exactly_what_the_policy_means_to_allow(
+    spec: PolicySpec, request: BrowserRequest
+) -> None:
+    policy = spec.build()
+
+    def send(method: str, headers: Sequence[tuple[str, str]]) -> tuple[int, list[tuple[str, str]]]:
+        decision = serve(policy, method, headers)
+        status = decision.status if decision.status is not None else 200
+        return status, response_headers(decision)
+
+    verdict = simulate(request, send)
+    assert verdict.ok == spec.means_to_allow(request), verdict.message
+
+
+@settings(max_examples=400, deadline=None)
+@given(spec=policy_specs(), request=browser_requests())
+def test_core_decision_agrees_with_reference_model(
+    spec: PolicySpec, request: BrowserRequest
+) -> None:
+    """Without the browser: the preflight is accepted exactly when origin, method and
+    every requested header are allowed (credentials aside, which only the browser sees)."""
+    policy = spec.build()
+    if not needs_preflight(request):
+        return
+    decision = serve(policy, "OPTIONS", browser_preflight_headers(request))
+    relaxed = BrowserRequest(
+        request.origin, request.method, request.headers, False, request.private_network
+    )
+    assert decision.allowed == spec.means_to_allow(relaxed)
+
+
+text = st.text(max_size=300)
+maybe_text = st.none() | text
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    spec=policy_specs(),
+    method=st.sampled_from(["GET", "OPTIONS", "POST", "options"]) | text,
+    origin=maybe_text | st.sampled_from(REQUEST_ORIGINS),
+    request_method=maybe_text,
+    request_headers=maybe_text,
+    private_network=st.booleans(),
+)
+def test_decide_never_raises_and_keeps_the_invariants(
+    spec: PolicySpec,
+    method: str,
+    origin: str | None,
+    request_method: str | None,
+    request_headers: str | None,
+    private_network: bool,
+) -> None:
+    policy = spec.build()
+    decision = policy.decide_fields(
+        method, origin, request_method, request_headers, private_network
+    )
+    headers = dict(decision.headers)
+    assert len(headers) == len(decision.headers)
+    # '*' never stands with credentials.
+    if headers.get("Access-Control-Allow-Origin") == "*":
+        assert "Access-Control-Allow-Credentials" not in headers
+    if "Access-Control-Allow-Credentials" in headers:
+        for name in (
+            "Access-Control-Allow-Headers",
+            "Access-Control-Allow-Methods",
+            "Access-Control-Expose-Headers",
+        ):
+            assert "*" not in headers.get(name, "").split(", ")
+    # A disallowed or malformed origin never receives any Access-Control-Allow-* header.
+    if origin is not None and not spec.origin_allowed(origin):
+        assert not any(name.startswith("Access-Control-") for name in headers)
+    # Whenever the answer depends on the Origin, the response says so.
+    if not spec.any_origin:
+        assert "Origin" in decision.vary
+    # Only validated client bytes are reflected.
+    for value in headers.values():
+        assert "\r" not in value
+        assert "\n" not in value
+        assert "\x00" not in value
+    if decision.kind is DecisionKind.PREFLIGHT_REJECTED:
+        assert decision.status == 403
+    if decision.status is None:
+        assert not decision.is_preflight
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    existing=st.none() | st.sampled_from(["", "Accept-Encoding", "origin", "*", "Accept, Cookie"]),
+    names=st.lists(st.sampled_from(["Origin", "Access-Control-Request-Method", "Accept"])),
+)
+def test_merge_vary_adds_each_name_once_and_keeps_what_was_there(
+    existing: str | None, names: list[str]
+) -> None:
+    merged = merge_vary(existing, names)
+    again = merge_vary(merged, names)
+    assert again == merged
+    items = [item.strip().lower() for item in (merged or "").split(",") if item.strip()]
+    if existing is not None and existing.strip() == "*":
+        assert merged == existing
+        return
+    assert len(items) == len(set(items))
+    for name in names:
+        assert name.lower() in items
+    for kept in (existing or "").split(","):
+        if kept.strip():
+            assert kept.strip().lower() in items
+
+
+@given(request=browser_requests())
+def test_browser_built_request_headers_parse_back_exactly(request: BrowserRequest) -> None:
+    sent = dict(browser_preflight_headers(request))
+    value = sent.get("Access-Control-Request-Headers")
+    if value is None:
+        return
+    parsed = parse_request_header_names(value, max_length=4096, max_count=64)
+    assert parsed == tuple(value.split(","))
