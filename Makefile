@@ -31,7 +31,7 @@ typecheck: $(STAMP)
 
 ## The main job: explain a cross-origin request under the embedded default policy.
 explain: $(STAMP)
-	$(BIN)/corecors explain --origin https://app.example.com --method PUT --header content-type --header x-token
+	$(BIN)/corecors explain --origin https://app.example.com --method PUT --header content-type --header authorization --credentials
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,126 @@
+"""The command line, end to end in a subprocess, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "corecors", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_explain_allowed_preflighted_request_on_default_policy() -> None:
+    result = run(
+        "explain",
+        "--origin",
+        "https://app.example.com",
+        "--method",
+        "PUT",
+        "--header",
+        "content-type",
+        "--header",
+        "authorization",
+        "--credentials",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "embedded default" in out
+    assert "1. preflight: OPTIONS" in out
+    assert "> Access-Control-Request-Headers: authorization,content-type" in out
+    assert "corecors: preflight-allowed (answered with 204)" in out
+    assert "< Access-Control-Allow-Credentials: true" in out
+    assert "2. actual request: PUT" in out
+    assert "verdict: ALLOWED" in out
+    assert "\x1b[" not in out  # no colour when not a terminal
+
+
+def test_explain_blocked_header_says_what_to_change() -> None:
+    result = run(
+        "explain", "--origin", "https://app.example.com", "--method", "PUT", "--header", "x-token"
+    )
+    assert result.returncode == 1
+    assert "'x-token' is not in allow_headers" in result.stdout
+    assert "verdict: BLOCKED" in result.stdout
+
+
+def test_explain_lowercase_patch_is_blocked_with_case_hint() -> None:
+    result = run("explain", "--origin", "https://app.example.com", "--method", "patch")
+    assert result.returncode == 1
+    assert "methods are case-sensitive" in result.stdout
+
+
+def test_explain_simple_request_needs_no_preflight() -> None:
+    result = run("explain", "--origin", "http://127.0.0.1:5173", "--method", "GET")
+    assert result.returncode == 0
+    assert "preflight" not in result.stdout
+    assert "readable headers:" in result.stdout
+    assert "x-request-id" in result.stdout
+
+
+def test_explain_json_output(tmp_path: Path) -> None:
+    result = run("explain", "--origin", "https://evil.example", "--json")
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    assert document["allowed"] is False
+    (step,) = document["steps"]
+    assert step["decision"] == "actual-rejected"
+    assert step["rejection"] == "origin-not-allowed"
+    assert step["response_headers"] == [["Vary", "Origin"]]
+
+
+def test_explain_with_config_file_and_path(tmp_path: Path) -> None:
+    config = tmp_path / "cors.toml"
+    config.write_text(
+        'allow_origins = ["https://app.example.com"]\n[paths."/public"]\nallow_origins = ["*"]\n'
+    )
+    result = run(
+        "explain",
+        "--config",
+        str(config),
+        "--origin",
+        "https://any.example",
+        "--path",
+        "/public/data",
+    )
+    assert result.returncode == 0, result.stdout
+    assert "< Access-Control-Allow-Origin: *" in result.stdout
+    blocked = run(
+        "explain", "--config", str(config), "--origin", "https://any.example", "--path", "/private"
+    )
+    assert blocked.returncode == 1
+
+
+def test_explain_reports_configuration_errors(tmp_path: Path) -> None:
+    config = tmp_path / "cors.toml"
+    config.write_text('allow_origins = ["*"]\nallow_credentials = true\n')
+    result = run("explain", "--config", str(config), "--origin", "https://a.example")
+    assert result.returncode == 2
+    assert "list the origins that may send credentials" in result.stderr
+
+
+def test_explain_show_default_prints_the_embedded_policy() -> None:
+    result = run("explain", "--show-default")
+    assert result.returncode == 0
+    assert "allow_origins" in result.stdout
+
+
+def test_explain_requires_origin() -> None:
+    result = run("explain")
+    assert result.returncode == 2
+    assert "--origin is required" in result.stderr
+
+
+@pytest.mark.parametrize("argv", [[], ["bogus"]])
+def test_usage_errors_exit_2(argv: list[str]) -> None:
+    assert run(*argv).returncode == 2
