@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import enum
 import logging
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from .origins import OriginMatcher, parse_origin
@@ -94,9 +93,8 @@ class Rejection(enum.Enum):
     PRIVATE_NETWORK_NOT_ALLOWED = "private-network-not-allowed"
 
 
-@dataclass(frozen=True, slots=True)
-class RequestInfo:
-    """The few request fields the decision needs.
+class RequestInfo(NamedTuple):
+    """The few request fields the decision needs. Immutable.
 
     Repeated header lines are joined with ``","`` before they go in (RFC 9110 list
     syntax): two ``Origin`` lines then make a value no browser sends, which is not
@@ -141,6 +139,8 @@ class Decision(NamedTuple):
 
 
 _VARY_ORIGIN = ("Origin",)
+# Building the tuple directly skips the named tuple's Python-level __new__ (hot path).
+_new_decision = tuple.__new__
 
 
 class CompiledPolicy:
@@ -334,11 +334,9 @@ class CompiledPolicy:
         )
 
     def _actual_allowed(self, origin: str) -> Decision:
-        return Decision(
-            DecisionKind.ACTUAL_ALLOWED,
-            None,
-            ((ALLOW_ORIGIN, origin), *self._actual_tail),
-            _VARY_ORIGIN,
+        headers = ((ALLOW_ORIGIN, origin), *self._actual_tail)
+        return _new_decision(
+            Decision, (DecisionKind.ACTUAL_ALLOWED, None, headers, _VARY_ORIGIN, None, None)
         )
 
     def _decide_preflight(
@@ -408,8 +406,16 @@ class CompiledPolicy:
                     "allow_private_network=True to allow it",
                 )
             headers.append((ALLOW_PRIVATE_NETWORK, "true"))
-        return Decision(
-            DecisionKind.PREFLIGHT_ALLOWED, self._preflight_status, tuple(headers), vary
+        return _new_decision(
+            Decision,
+            (
+                DecisionKind.PREFLIGHT_ALLOWED,
+                self._preflight_status,
+                tuple(headers),
+                vary,
+                None,
+                None,
+            ),
         )
 
     # -- explaining rejections ------------------------------------------------------

@@ -35,11 +35,13 @@ DEFAULT_PORTS: dict[str, int] = {"http": 80, "https": 443, "ws": 80, "wss": 443,
 ANY_PORT = -1
 
 _MAX_HOST_LENGTH = 253
-_MAX_LABEL_LENGTH = 63
 
-# Linear-time shape check; the parts are validated further below.
+# The shape of a serialized origin, labels included (dot-separated, 1 to 63 characters).
+# No two quantifiers can match the same text, so a failing match cannot backtrack much.
 _SERIALIZED_ORIGIN = re.compile(
-    r"([a-z][a-z0-9+.\-]*)://(\[[0-9a-f:.]+\]|[a-z0-9_\-.]+)(?::([0-9]{1,5}))?"
+    r"([a-z][a-z0-9+.\-]*)://"
+    r"(\[[0-9a-f:.]+\]|(?:[a-z0-9_\-]{1,63}\.)*[a-z0-9_\-]{1,63})"
+    r"(?::([0-9]{1,5}))?"
 )
 _LOOPBACK_NAMES = frozenset({"localhost"})
 
@@ -53,18 +55,16 @@ class ParsedOrigin(NamedTuple):
 
 
 def _valid_host(host: str) -> bool:
+    """The checks the regular expression cannot make: IP literals and the total length."""
     if host.startswith("["):
         try:
             address = ipaddress.IPv6Address(host[1:-1])
         except ValueError:
             return False
         return f"[{address.compressed}]" == host
-    if len(host) > _MAX_HOST_LENGTH or host.startswith(".") or host.endswith("."):
+    if len(host) > _MAX_HOST_LENGTH:
         return False
-    labels = host.split(".")
-    if any(not label or len(label) > _MAX_LABEL_LENGTH for label in labels):
-        return False
-    if labels[-1].isdigit():
+    if host[-1].isdigit() and host.rpartition(".")[2].isdigit():
         # A host whose last label is numeric is an IPv4 address: it must be canonical.
         try:
             return str(ipaddress.IPv4Address(host)) == host

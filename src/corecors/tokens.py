@@ -25,6 +25,9 @@ __all__ = [
 
 # RFC 9110 token: 1*tchar.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# A list of tokens: only token characters, commas and optional whitespace. One C-level
+# scan of the whole value, so each element needs no check of its own afterwards.
+_TOKEN_LIST = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z \t,]*")
 
 #: Methods that never need a preflight nor a listing in Access-Control-Allow-Methods.
 SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
@@ -109,7 +112,7 @@ def parse_request_header_names(
     with more than ``max_count`` elements (empty ones included), or with an element
     that is not a token, yields ``None`` -- the caller treats that as not allowed.
     """
-    if len(value) > max_length:
+    if len(value) > max_length or _TOKEN_LIST.fullmatch(value) is None:
         return None
     elements = value.lower().split(",", max_count)
     if len(elements) > max_count:
@@ -117,11 +120,10 @@ def parse_request_header_names(
     names: list[str] = []
     for element in elements:
         name = element.strip(_OPTIONAL_WHITESPACE)
-        if not name:
-            continue
-        if _TOKEN.fullmatch(name) is None:
-            return None
-        names.append(name)
+        if name:
+            if " " in name or "\t" in name:
+                return None  # whitespace inside a name: not a token
+            names.append(name)
     return tuple(names)
 
 
@@ -157,6 +159,9 @@ def printable(value: str, limit: int = 80) -> str:
     line or a response header.
     """
     clipped = value[:limit]
+    suffix = f"... ({len(value)} characters)" if len(value) > limit else ""
+    if clipped.isascii() and clipped.isprintable() and "'" not in clipped and "\\" not in clipped:
+        return f"'{clipped}'{suffix}"
     escaped = "".join(
         char
         if " " <= char <= "~" and char not in "'\\"
@@ -167,5 +172,4 @@ def printable(value: str, limit: int = 80) -> str:
         else f"\\U{ord(char):08x}"
         for char in clipped
     )
-    suffix = f"... ({len(value)} characters)" if len(value) > limit else ""
     return f"'{escaped}'{suffix}"

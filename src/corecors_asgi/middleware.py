@@ -1,0 +1,402 @@
+"""The ASGI middleware: reads the request fields corecors needs and applies its decision.
+
+Pure ASGI: no request or response objects. Per HTTP request it makes one pass over
+``scope["headers"]``, asks the policy (:class:`corecors.CORSPolicy`, :class:`corecors.PathPolicies`
+or any :class:`corecors.CORSDecider`) for a :class:`corecors.Decision`, and then either answers
+a preflight itself or calls the application with a ``send`` that adds the decision's headers to
+``http.response.start``. Everything CORS means is decided by the core; this module only reads
+and writes bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Collection, Iterable
+from typing import Final
+
+from corecors import (
+    DEBUG_REASON_HEADER,
+    OWNED_RESPONSE_HEADERS,
+    CORSConfigError,
+    CORSDecider,
+    CORSPolicy,
+    Decision,
+    DecisionKind,
+    merge_vary,
+)
+
+from .types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["STARLETTE_DEFAULT_MAX_AGE", "STARLETTE_SAFELISTED_HEADERS", "CORSMiddleware"]
+
+#: ``max_age`` when the Starlette-style arguments leave it out: Starlette's default, and the
+#: largest value every browser honours in full (Safari caps preflight caching at 600 s).
+STARLETTE_DEFAULT_MAX_AGE: Final = 600
+
+#: Request headers Starlette's CORSMiddleware always allows in preflights, whatever
+#: ``allow_headers`` says. The Starlette-style arguments add them too, so a page that sends
+#: ``Content-Type: application/json`` keeps working after the switch.
+STARLETTE_SAFELISTED_HEADERS: Final = ("accept", "accept-language", "content-language", "content-type")
+
+_DISABLED: Final = DecisionKind.DISABLED
+_LATIN_1: Final = "latin-1"
+
+# Request headers the decision reads, by their lowercase ASGI names (one dict lookup per line).
+_ORIGIN: Final = 0
+_REQUEST_METHOD: Final = 1
+_REQUEST_HEADERS: Final = 2
+_REQUEST_PRIVATE_NETWORK: Final = 3
+_REQUEST_FIELDS: Final[dict[bytes, int]] = {
+    b"origin": _ORIGIN,
+    b"access-control-request-method": _REQUEST_METHOD,
+    b"access-control-request-headers": _REQUEST_HEADERS,
+    b"access-control-request-private-network": _REQUEST_PRIVATE_NETWORK,
+}
+
+# Response header names the core writes, pre-encoded (ASGI wants lowercase names). A fixed
+# table of constants: a name missing from it (a custom decider's) is encoded when used.
+_NAME_BYTES: Final[dict[str, bytes]] = {
+    "-".join(part.capitalize() for part in name.split("-")): name.encode(_LATIN_1)
+    for name in (*OWNED_RESPONSE_HEADERS, DEBUG_REASON_HEADER.lower())
+}
+# Response header names whose app-set lines are removed before a decision's are added.
+_OWNED: Final = frozenset(name.encode(_LATIN_1) for name in OWNED_RESPONSE_HEADERS)
+_VARY: Final = b"vary"
+_CONTENT_LENGTH_ZERO: Final = (b"content-length", b"0")
+
+_ERROR_BODY: Final = b"Internal Server Error"
+_ERROR_HEADERS: Final = (
+    (b"content-type", b"text/plain; charset=utf-8"),
+    (b"content-length", str(len(_ERROR_BODY)).encode(_LATIN_1)),
+)
+_HEAD_ERROR_HEADERS: Final = (_ERROR_HEADERS[0], (b"content-length", b"0"))
+_FORBIDDEN_BODY: Final = b"Forbidden: this origin may not open a WebSocket here"
+_FORBIDDEN_HEADERS: Final = (
+    (b"content-type", b"text/plain; charset=utf-8"),
+    (b"content-length", str(len(_FORBIDDEN_BODY)).encode(_LATIN_1)),
+)
+_WEBSOCKET_DENIAL_EXTENSION: Final = "websocket.http.response"
+_POLICY_VIOLATION: Final = 1008
+_EMPTY_BODY: Final[Message] = {"type": "http.response.body", "body": b"", "more_body": False}
+
+
+def _encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    """A decision's headers as ASGI header lines (lowercase names, latin-1 values)."""
+    names = _NAME_BYTES
+    return [
+        (names.get(name) or name.lower().encode(_LATIN_1), value.encode(_LATIN_1))
+        for name, value in headers
+    ]
+
+
+def _vary_line(existing: list[bytes] | None, names: tuple[str, ...]) -> tuple[bytes, bytes] | None:
+    """The one ``Vary`` line that merges ``names`` into the app's ``Vary`` lines (if any)."""
+    current = None if existing is None else ", ".join(v.decode(_LATIN_1) for v in existing)
+    merged = merge_vary(current, names)
+    return None if merged is None else (_VARY, merged.encode(_LATIN_1))
+
+
+def _response_headers(raw: Iterable[Iterable[bytes]], decision: Decision) -> list[tuple[bytes, bytes]]:
+    """The app's response headers with the decision applied.
+
+    The app's lines for headers corecors owns are dropped (so there is never a second
+    ``Access-Control-Allow-Origin``), the decision's lines are added, and ``Vary`` is merged
+    into one line when the decision varies. Names compare case-insensitively.
+    """
+    vary = decision.vary
+    owned = _OWNED
+    existing_vary: list[bytes] | None = None
+    headers: list[tuple[bytes, bytes]] = []
+    for name, value in raw:
+        lowered = name.lower()
+        if lowered in owned:
+            continue
+        if vary and lowered == _VARY:
+            if existing_vary is None:
+                existing_vary = [value]
+            else:
+                existing_vary.append(value)
+            continue
+        headers.append((name, value))
+    if decision.headers:
+        headers += _encode_headers(decision.headers)
+    if vary:
+        line = _vary_line(existing_vary, vary)
+        if line is not None:
+            headers.append(line)
+    return headers
+
+
+class _Response:
+    """One response in flight: its ``send`` adds the decision's headers to the start message."""
+
+    __slots__ = ("_decision", "_send", "started")
+
+    def __init__(self, send: Send, decision: Decision) -> None:
+        self._send = send
+        self._decision = decision
+        self.started = False
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+            # A copy: an app may send the same (module-level) message on every request.
+            message = dict(message)
+            message["headers"] = _response_headers(message.get("headers", ()), self._decision)
+        await self._send(message)
+
+    async def send_error(self, method: str) -> None:
+        """Send a plain 500 carrying the decision's headers (the app raised before starting)."""
+        decision = self._decision
+        headers = [*(_HEAD_ERROR_HEADERS if method == "HEAD" else _ERROR_HEADERS)]
+        headers += _encode_headers(decision.headers)
+        if decision.vary:
+            line = _vary_line(None, decision.vary)
+            if line is not None:
+                headers.append(line)
+        self.started = True
+        await self._send({"type": "http.response.start", "status": 500, "headers": headers})
+        body = b"" if method == "HEAD" else _ERROR_BODY
+        await self._send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+class CORSMiddleware:
+    """CORS for any ASGI application, decided by corecors.
+
+    Two ways to configure it, not both:
+
+    * Starlette's keyword arguments (``allow_origins``, ``allow_methods``, ``allow_headers``,
+      ``allow_credentials``, ``allow_origin_regex``, ``allow_private_network``,
+      ``expose_headers``, ``max_age``), so that switching from
+      ``starlette.middleware.cors.CORSMiddleware`` is a change of import. They build a
+      :class:`corecors.CORSPolicy`, which validates them more strictly than Starlette does
+      (``allow_origins=["*"]`` with ``allow_credentials=True`` is refused, for one). Left out,
+      ``max_age`` is 600 as in Starlette, ``allow_methods`` allows the methods that never need
+      listing (GET, HEAD, POST), and the four headers Starlette always allows (``accept``,
+      ``accept-language``, ``content-language``, ``content-type``) are allowed too.
+    * ``policy=``: a :class:`corecors.CORSPolicy`, :class:`corecors.PathPolicies` or any
+      :class:`corecors.CORSDecider`, for everything corecors can express.
+
+    ``handle_errors`` (default on): when the application raises before it starts a response to
+    an allowed CORS request, send a plain-text 500 that carries the CORS headers, then re-raise
+    so the server (or test client) still sees the exception. Without it, Starlette and FastAPI
+    send their 500 from ``ServerErrorMiddleware``, outside any user middleware, and the page
+    cannot read it. Wrapping the whole application instead
+    (``app = CORSMiddleware(FastAPI(...), policy=...)``) covers their own 500 pages too.
+
+    ``check_websocket_origin`` (default off): refuse WebSocket handshakes from origins the
+    policy does not allow, with 403 (cross-site WebSocket hijacking). Otherwise WebSocket and
+    lifespan scopes pass through untouched.
+
+    The ``policy`` property can be reassigned while serving: each request reads it once, so a
+    request sees either the old policy or the new one, never a mix.
+    """
+
+    __slots__ = ("_policy", "app", "check_websocket_origin", "handle_errors")
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        allow_origins: Collection[str] | None = None,
+        allow_methods: Collection[str] | None = None,
+        allow_headers: Collection[str] | None = None,
+        allow_credentials: bool | None = None,
+        allow_origin_regex: str | None = None,
+        allow_private_network: bool | None = None,
+        expose_headers: Collection[str] | None = None,
+        max_age: int | None = None,
+        *,
+        policy: CORSDecider | None = None,
+        handle_errors: bool = True,
+        check_websocket_origin: bool = False,
+    ) -> None:
+        starlette_arguments = {
+            "allow_origins": allow_origins,
+            "allow_methods": allow_methods,
+            "allow_headers": allow_headers,
+            "allow_credentials": allow_credentials,
+            "allow_origin_regex": allow_origin_regex,
+            "allow_private_network": allow_private_network,
+            "expose_headers": expose_headers,
+            "max_age": max_age,
+        }
+        given = {name: value for name, value in starlette_arguments.items() if value is not None}
+        if policy is not None and given:
+            raise TypeError(
+                "CORSMiddleware takes either policy= or Starlette-style arguments, not both; "
+                f"got policy= and {', '.join(sorted(given))}. Put those settings in the policy: "
+                "CORSPolicy(" + ", ".join(f"{name}=..." for name in sorted(given)) + ")"
+            )
+        self.app = app
+        self.handle_errors = handle_errors
+        self.check_websocket_origin = check_websocket_origin
+        self._policy: CORSDecider = _check_decider(
+            policy if policy is not None else policy_from_starlette_arguments(**given)
+        )
+
+    @property
+    def policy(self) -> CORSDecider:
+        """The policy in force. Assigning a new one swaps it atomically for later requests."""
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: CORSDecider) -> None:
+        self._policy = _check_decider(policy)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(app={self.app!r}, policy={self._policy!r})"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "websocket" and self.check_websocket_origin:
+                await self._websocket(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+
+        # One pass over the request headers; repeated lines are joined with "," (RFC 9110):
+        # two Origin lines then make a value the core refuses, two ACRH lines one list.
+        origin: str | None = None
+        request_method: str | None = None
+        request_headers: str | None = None
+        private_network: str | None = None
+        fields = _REQUEST_FIELDS
+        for name, raw in scope["headers"]:
+            field = fields.get(name)
+            if field is None:
+                continue
+            value = raw.decode(_LATIN_1)
+            if field == _ORIGIN:
+                origin = value if origin is None else origin + "," + value
+            elif field == _REQUEST_METHOD:
+                request_method = value if request_method is None else request_method + "," + value
+            elif field == _REQUEST_HEADERS:
+                request_headers = (
+                    value if request_headers is None else request_headers + "," + value
+                )
+            else:
+                private_network = (
+                    value if private_network is None else private_network + "," + value
+                )
+
+        method: str = scope["method"]
+        decision = self._policy.decide_fields(
+            method,
+            origin,
+            request_method,
+            request_headers,
+            private_network == "true",
+            scope["path"],
+        )
+        if decision.status is not None:
+            await _answer_preflight(decision, send)
+            return
+        if decision.kind is _DISABLED:
+            await self.app(scope, receive, send)
+            return
+
+        response = _Response(send, decision)
+        try:
+            await self.app(scope, receive, response.send)
+        except Exception:
+            if self.handle_errors and not response.started and decision.allowed:
+                # The app's exception, re-raised below, is the one worth reporting.
+                with contextlib.suppress(Exception):
+                    await response.send_error(method)
+            raise
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse a WebSocket handshake from a disallowed origin; pass the rest through."""
+        origin: str | None = None
+        for name, raw in scope["headers"]:
+            if name == b"origin":
+                value = raw.decode(_LATIN_1)
+                origin = value if origin is None else origin + "," + value
+        decision = self._policy.decide_websocket(origin, scope["path"])
+        if decision.status is None:
+            await self.app(scope, receive, send)
+            return
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return  # the client went away before the handshake
+        if _WEBSOCKET_DENIAL_EXTENSION in (scope.get("extensions") or {}):
+            headers = [*_FORBIDDEN_HEADERS, *_encode_headers(decision.headers)]
+            await send(
+                {"type": "websocket.http.response.start", "status": decision.status, "headers": headers}
+            )
+            await send({"type": "websocket.http.response.body", "body": _FORBIDDEN_BODY})
+        else:
+            # Closing before accepting makes the server answer the handshake with 403.
+            await send({"type": "websocket.close", "code": _POLICY_VIOLATION})
+
+
+async def _answer_preflight(decision: Decision, send: Send) -> None:
+    """Reply to a preflight with the decision's status and headers and an empty body."""
+    headers = _encode_headers(decision.headers)
+    if decision.vary:
+        line = _vary_line(None, decision.vary)
+        if line is not None:
+            headers.append(line)
+    headers.append(_CONTENT_LENGTH_ZERO)
+    await send({"type": "http.response.start", "status": decision.status, "headers": headers})
+    await send(dict(_EMPTY_BODY))
+
+
+def _check_decider(policy: object) -> CORSDecider:
+    if not isinstance(policy, CORSDecider):
+        raise TypeError(
+            f"policy must be a corecors.CORSPolicy, a corecors.PathPolicies or another "
+            f"CORSDecider, not {type(policy).__name__}"
+        )
+    return policy
+
+
+def policy_from_starlette_arguments(
+    *,
+    allow_origins: Collection[str] = (),
+    allow_methods: Collection[str] | None = None,
+    allow_headers: Collection[str] = (),
+    allow_credentials: bool = False,
+    allow_origin_regex: str | None = None,
+    allow_private_network: bool = False,
+    expose_headers: Collection[str] = (),
+    max_age: int = STARLETTE_DEFAULT_MAX_AGE,
+) -> CORSPolicy:
+    """The :class:`corecors.CORSPolicy` that Starlette-style arguments describe.
+
+    ``allow_methods`` left out allows GET, HEAD and POST (the methods that never need
+    listing); :data:`STARLETTE_SAFELISTED_HEADERS` are added to ``allow_headers``, as
+    Starlette does; ``max_age`` defaults to 600. A configuration the core refuses raises
+    :class:`corecors.CORSConfigError`, with a note where Starlette would have accepted it.
+    """
+    headers = allow_headers
+    if not isinstance(allow_headers, str) and "*" not in allow_headers:
+        headers = [*allow_headers, *STARLETTE_SAFELISTED_HEADERS]
+    try:
+        return CORSPolicy(
+            allow_origins=allow_origins,
+            allow_origin_regex=allow_origin_regex,
+            allow_methods=("GET", "HEAD", "POST") if allow_methods is None else allow_methods,
+            allow_headers=headers,
+            expose_headers=expose_headers,
+            allow_credentials=allow_credentials,
+            max_age=max_age,
+            allow_private_network=allow_private_network,
+        )
+    except CORSConfigError as error:
+        notes = []
+        if allow_credentials is True and not isinstance(allow_origins, str) and "*" in allow_origins:
+            notes.append(
+                "this differs from Starlette: Starlette's CORSMiddleware accepts "
+                "allow_origins=['*'] with allow_credentials=True and then echoes every "
+                "request's Origin with Access-Control-Allow-Credentials: true, so any website "
+                "can read your users' authenticated responses. corecors refuses it: list the "
+                "origins that may send credentials, or drop allow_credentials"
+            )
+        notes.append(
+            "corecors_asgi.CORSMiddleware takes Starlette's arguments but refuses "
+            "configurations Starlette accepts silently; see 'Coming from Starlette' in "
+            "docs/asgi.md, or pass policy=corecors.CORSPolicy(...) for the settings "
+            "Starlette's arguments cannot express"
+        )
+        raise CORSConfigError([*error.problems, *notes]) from None
