@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Collection, Iterable
-from typing import Final
+from typing import Any, Final
 
 from corecors import (
     DEBUG_REASON_HEADER,
@@ -25,9 +25,14 @@ from corecors import (
     merge_vary,
 )
 
-from .types import ASGIApp, Message, Receive, Scope, Send
+from .types import AnyASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["STARLETTE_DEFAULT_MAX_AGE", "STARLETTE_SAFELISTED_HEADERS", "CORSMiddleware"]
+__all__ = [
+    "STARLETTE_DEFAULT_MAX_AGE",
+    "STARLETTE_SAFELISTED_HEADERS",
+    "CORSMiddleware",
+    "policy_from_starlette_arguments",
+]
 
 #: ``max_age`` when the Starlette-style arguments leave it out: Starlette's default, and the
 #: largest value every browser honours in full (Safari caps preflight caching at 600 s).
@@ -36,7 +41,12 @@ STARLETTE_DEFAULT_MAX_AGE: Final = 600
 #: Request headers Starlette's CORSMiddleware always allows in preflights, whatever
 #: ``allow_headers`` says. The Starlette-style arguments add them too, so a page that sends
 #: ``Content-Type: application/json`` keeps working after the switch.
-STARLETTE_SAFELISTED_HEADERS: Final = ("accept", "accept-language", "content-language", "content-type")
+STARLETTE_SAFELISTED_HEADERS: Final = (
+    "accept",
+    "accept-language",
+    "content-language",
+    "content-type",
+)
 
 _DISABLED: Final = DecisionKind.DISABLED
 _LATIN_1: Final = "latin-1"
@@ -57,8 +67,9 @@ _REQUEST_FIELDS: Final[dict[bytes, int]] = {
 # table of constants: a name missing from it (a custom decider's) is encoded when used.
 _NAME_BYTES: Final[dict[str, bytes]] = {
     "-".join(part.capitalize() for part in name.split("-")): name.encode(_LATIN_1)
-    for name in (*OWNED_RESPONSE_HEADERS, DEBUG_REASON_HEADER.lower())
+    for name in OWNED_RESPONSE_HEADERS
 }
+_NAME_BYTES[DEBUG_REASON_HEADER] = DEBUG_REASON_HEADER.lower().encode(_LATIN_1)
 # Response header names whose app-set lines are removed before a decision's are added.
 _OWNED: Final = frozenset(name.encode(_LATIN_1) for name in OWNED_RESPONSE_HEADERS)
 _VARY: Final = b"vary"
@@ -69,7 +80,6 @@ _ERROR_HEADERS: Final = (
     (b"content-type", b"text/plain; charset=utf-8"),
     (b"content-length", str(len(_ERROR_BODY)).encode(_LATIN_1)),
 )
-_HEAD_ERROR_HEADERS: Final = (_ERROR_HEADERS[0], (b"content-length", b"0"))
 _FORBIDDEN_BODY: Final = b"Forbidden: this origin may not open a WebSocket here"
 _FORBIDDEN_HEADERS: Final = (
     (b"content-type", b"text/plain; charset=utf-8"),
@@ -77,7 +87,6 @@ _FORBIDDEN_HEADERS: Final = (
 )
 _WEBSOCKET_DENIAL_EXTENSION: Final = "websocket.http.response"
 _POLICY_VIOLATION: Final = 1008
-_EMPTY_BODY: Final[Message] = {"type": "http.response.body", "body": b"", "more_body": False}
 
 
 def _encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
@@ -91,13 +100,15 @@ def _encode_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, byt
 
 def _vary_line(existing: list[bytes] | None, names: tuple[str, ...]) -> tuple[bytes, bytes] | None:
     """The one ``Vary`` line that merges ``names`` into the app's ``Vary`` lines (if any)."""
-    current = None if existing is None else ", ".join(v.decode(_LATIN_1) for v in existing)
-    merged = merge_vary(current, names)
+    if existing is None:
+        # Nothing to merge with: the names (distinct, as the core makes them), joined.
+        return (_VARY, ", ".join(names).encode(_LATIN_1)) if names else None
+    merged = merge_vary(", ".join(value.decode(_LATIN_1) for value in existing), names)
     return None if merged is None else (_VARY, merged.encode(_LATIN_1))
 
 
-def _response_headers(raw: Iterable[Iterable[bytes]], decision: Decision) -> list[tuple[bytes, bytes]]:
-    """The app's response headers with the decision applied.
+def _response_headers(raw: Iterable[Any], decision: Decision) -> list[Any]:
+    """The app's response header lines with the decision applied.
 
     The app's lines for headers corecors owns are dropped (so there is never a second
     ``Access-Control-Allow-Origin``), the decision's lines are added, and ``Vary`` is merged
@@ -106,12 +117,12 @@ def _response_headers(raw: Iterable[Iterable[bytes]], decision: Decision) -> lis
     vary = decision.vary
     owned = _OWNED
     existing_vary: list[bytes] | None = None
-    headers: list[tuple[bytes, bytes]] = []
+    headers = []
     for name, value in raw:
         lowered = name.lower()
         if lowered in owned:
             continue
-        if vary and lowered == _VARY:
+        if lowered == _VARY and vary:
             if existing_vary is None:
                 existing_vary = [value]
             else:
@@ -148,8 +159,7 @@ class _Response:
     async def send_error(self, method: str) -> None:
         """Send a plain 500 carrying the decision's headers (the app raised before starting)."""
         decision = self._decision
-        headers = [*(_HEAD_ERROR_HEADERS if method == "HEAD" else _ERROR_HEADERS)]
-        headers += _encode_headers(decision.headers)
+        headers = [*_ERROR_HEADERS, *_encode_headers(decision.headers)]
         if decision.vary:
             line = _vary_line(None, decision.vary)
             if line is not None:
@@ -196,7 +206,7 @@ class CORSMiddleware:
 
     def __init__(
         self,
-        app: ASGIApp,
+        app: AnyASGIApp,
         allow_origins: Collection[str] | None = None,
         allow_methods: Collection[str] | None = None,
         allow_headers: Collection[str] | None = None,
@@ -222,16 +232,30 @@ class CORSMiddleware:
         }
         given = {name: value for name, value in starlette_arguments.items() if value is not None}
         if policy is not None and given:
-            raise TypeError(
-                "CORSMiddleware takes either policy= or Starlette-style arguments, not both; "
-                f"got policy= and {', '.join(sorted(given))}. Put those settings in the policy: "
-                "CORSPolicy(" + ", ".join(f"{name}=..." for name in sorted(given)) + ")"
+            raise CORSConfigError(
+                [
+                    "CORSMiddleware takes either policy= or Starlette-style arguments, not both; "
+                    f"got policy= and {', '.join(sorted(given))}. Put those settings in the "
+                    "policy: "
+                    "CORSPolicy(" + ", ".join(f"{name}=..." for name in sorted(given)) + ")"
+                ]
             )
-        self.app = app
+        self.app: AnyASGIApp = app
         self.handle_errors = handle_errors
         self.check_websocket_origin = check_websocket_origin
         self._policy: CORSDecider = _check_decider(
-            policy if policy is not None else policy_from_starlette_arguments(**given)
+            policy
+            if policy is not None
+            else policy_from_starlette_arguments(
+                allow_origins,
+                allow_methods,
+                allow_headers,
+                allow_credentials,
+                allow_origin_regex,
+                allow_private_network,
+                expose_headers,
+                max_age,
+            )
         )
 
     @property
@@ -260,9 +284,9 @@ class CORSMiddleware:
         request_method: str | None = None
         request_headers: str | None = None
         private_network: str | None = None
-        fields = _REQUEST_FIELDS
+        field_of = _REQUEST_FIELDS.get
         for name, raw in scope["headers"]:
-            field = fields.get(name)
+            field = field_of(name)
             if field is None:
                 continue
             value = raw.decode(_LATIN_1)
@@ -322,7 +346,11 @@ class CORSMiddleware:
         if _WEBSOCKET_DENIAL_EXTENSION in (scope.get("extensions") or {}):
             headers = [*_FORBIDDEN_HEADERS, *_encode_headers(decision.headers)]
             await send(
-                {"type": "websocket.http.response.start", "status": decision.status, "headers": headers}
+                {
+                    "type": "websocket.http.response.start",
+                    "status": decision.status,
+                    "headers": headers,
+                }
             )
             await send({"type": "websocket.http.response.body", "body": _FORBIDDEN_BODY})
         else:
@@ -339,53 +367,62 @@ async def _answer_preflight(decision: Decision, send: Send) -> None:
             headers.append(line)
     headers.append(_CONTENT_LENGTH_ZERO)
     await send({"type": "http.response.start", "status": decision.status, "headers": headers})
-    await send(dict(_EMPTY_BODY))
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def _check_decider(policy: object) -> CORSDecider:
     if not isinstance(policy, CORSDecider):
-        raise TypeError(
-            f"policy must be a corecors.CORSPolicy, a corecors.PathPolicies or another "
-            f"CORSDecider, not {type(policy).__name__}"
+        raise CORSConfigError(
+            [
+                "policy must be a corecors.CORSPolicy, a corecors.PathPolicies or another "
+                f"CORSDecider, not {type(policy).__name__}"
+            ]
         )
     return policy
 
 
 def policy_from_starlette_arguments(
-    *,
-    allow_origins: Collection[str] = (),
+    allow_origins: Collection[str] | None = None,
     allow_methods: Collection[str] | None = None,
-    allow_headers: Collection[str] = (),
-    allow_credentials: bool = False,
+    allow_headers: Collection[str] | None = None,
+    allow_credentials: bool | None = None,
     allow_origin_regex: str | None = None,
-    allow_private_network: bool = False,
-    expose_headers: Collection[str] = (),
-    max_age: int = STARLETTE_DEFAULT_MAX_AGE,
+    allow_private_network: bool | None = None,
+    expose_headers: Collection[str] | None = None,
+    max_age: int | None = None,
 ) -> CORSPolicy:
     """The :class:`corecors.CORSPolicy` that Starlette-style arguments describe.
 
-    ``allow_methods`` left out allows GET, HEAD and POST (the methods that never need
-    listing); :data:`STARLETTE_SAFELISTED_HEADERS` are added to ``allow_headers``, as
-    Starlette does; ``max_age`` defaults to 600. A configuration the core refuses raises
-    :class:`corecors.CORSConfigError`, with a note where Starlette would have accepted it.
+    ``None`` means "not given". ``allow_methods`` not given allows GET, HEAD and POST (the
+    methods that never need listing); :data:`STARLETTE_SAFELISTED_HEADERS` are added to
+    ``allow_headers``, as Starlette does; ``max_age`` not given is 600, as in Starlette. A
+    configuration the core refuses raises :class:`corecors.CORSConfigError`, with a note
+    where Starlette would have accepted it.
     """
-    headers = allow_headers
-    if not isinstance(allow_headers, str) and "*" not in allow_headers:
-        headers = [*allow_headers, *STARLETTE_SAFELISTED_HEADERS]
+    origins: Iterable[str] = () if allow_origins is None else allow_origins
+    if isinstance(origins, Iterable) and not isinstance(origins, str):
+        origins = list(origins)  # read once: it may be a generator
+    headers: Iterable[str] = () if allow_headers is None else allow_headers
+    if isinstance(headers, Iterable) and not isinstance(headers, str):
+        headers = list(headers)
+        if "*" not in headers:
+            headers += STARLETTE_SAFELISTED_HEADERS
     try:
         return CORSPolicy(
-            allow_origins=allow_origins,
+            allow_origins=origins,
             allow_origin_regex=allow_origin_regex,
             allow_methods=("GET", "HEAD", "POST") if allow_methods is None else allow_methods,
             allow_headers=headers,
-            expose_headers=expose_headers,
-            allow_credentials=allow_credentials,
-            max_age=max_age,
-            allow_private_network=allow_private_network,
+            expose_headers=() if expose_headers is None else expose_headers,
+            allow_credentials=False if allow_credentials is None else allow_credentials,
+            max_age=STARLETTE_DEFAULT_MAX_AGE if max_age is None else max_age,
+            allow_private_network=(
+                False if allow_private_network is None else allow_private_network
+            ),
         )
     except CORSConfigError as error:
         notes = []
-        if allow_credentials is True and not isinstance(allow_origins, str) and "*" in allow_origins:
+        if allow_credentials is True and isinstance(origins, list) and "*" in origins:
             notes.append(
                 "this differs from Starlette: Starlette's CORSMiddleware accepts "
                 "allow_origins=['*'] with allow_credentials=True and then echoes every "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, TypeAlias
 
-__all__ = ["ASGIApp", "Message", "Receive", "Scope", "Send"]
+__all__ = ["ASGIApp", "AnyASGIApp", "Message", "Receive", "Scope", "Send"]
 
 Scope: TypeAlias = MutableMapping[str, Any]
 """The connection scope: ``type`` (``"http"``, ``"websocket"``, ``"lifespan"``), ``headers``, ..."""
@@ -20,3 +20,11 @@ Message: TypeAlias = MutableMapping[str, Any]
 Receive: TypeAlias = Callable[[], Awaitable[Message]]
 Send: TypeAlias = Callable[[Message], Awaitable[None]]
 ASGIApp: TypeAlias = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+AnyASGIApp: TypeAlias = Callable[[Any, Any, Any], Awaitable[None]]
+"""Any ASGI 3 application, however it types its own arguments.
+
+What :class:`~corecors_asgi.CORSMiddleware` wraps. Looser than :data:`ASGIApp` on purpose:
+frameworks that type scopes and messages as ``TypedDict`` unions (Litestar, ``asgiref.typing``)
+are ASGI applications too, but not callables of ``MutableMapping`` arguments.
+"""
