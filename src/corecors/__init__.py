@@ -5,6 +5,7 @@ with a :class:`RequestInfo` and apply the :class:`Decision` it returns.
 """
 
 from .decision import (
+    CORS_RESPONSE_HEADERS,
     DEBUG_REASON_HEADER,
     OWNED_RESPONSE_HEADERS,
     Decision,
@@ -18,6 +19,7 @@ from .routing import CORSDecider, PathPolicies, load_policy
 from .tokens import merge_vary
 
 __all__ = [
+    "CORS_RESPONSE_HEADERS",
     "DEBUG_REASON_HEADER",
     "OWNED_RESPONSE_HEADERS",
     "CORSConfigError",

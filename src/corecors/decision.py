@@ -21,6 +21,7 @@ from .origins import OriginMatcher, parse_origin
 from .tokens import FORBIDDEN_METHODS, is_token, parse_request_header_names, printable
 
 __all__ = [
+    "CORS_RESPONSE_HEADERS",
     "DEBUG_REASON_HEADER",
     "OWNED_RESPONSE_HEADERS",
     "CompiledPolicy",
@@ -40,20 +41,20 @@ ALLOW_PRIVATE_NETWORK = "Access-Control-Allow-Private-Network"
 EXPOSE_HEADERS = "Access-Control-Expose-Headers"
 MAX_AGE = "Access-Control-Max-Age"
 
+#: Every response header a decision can carry, spelled as corecors writes them.
+CORS_RESPONSE_HEADERS = (
+    ALLOW_ORIGIN,
+    ALLOW_CREDENTIALS,
+    ALLOW_METHODS,
+    ALLOW_HEADERS,
+    ALLOW_PRIVATE_NETWORK,
+    EXPOSE_HEADERS,
+    MAX_AGE,
+)
+
 #: Response headers corecors owns (lowercase): an adapter removes any the application set
 #: before applying a decision, so a response never carries two Access-Control-Allow-Origin.
-OWNED_RESPONSE_HEADERS = frozenset(
-    name.lower()
-    for name in (
-        ALLOW_ORIGIN,
-        ALLOW_CREDENTIALS,
-        ALLOW_METHODS,
-        ALLOW_HEADERS,
-        ALLOW_PRIVATE_NETWORK,
-        EXPOSE_HEADERS,
-        MAX_AGE,
-    )
-)
+OWNED_RESPONSE_HEADERS = frozenset(name.lower() for name in CORS_RESPONSE_HEADERS)
 
 #: Response header that carries the rejection reason when a policy has ``debug=True``.
 DEBUG_REASON_HEADER = "CORS-Rejection-Reason"

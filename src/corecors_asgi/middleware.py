@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable
 from typing import Any, Final
 
 from corecors import (
+    CORS_RESPONSE_HEADERS,
     DEBUG_REASON_HEADER,
     OWNED_RESPONSE_HEADERS,
     CORSConfigError,
@@ -66,10 +67,8 @@ _REQUEST_FIELDS: Final[dict[bytes, int]] = {
 # Response header names the core writes, pre-encoded (ASGI wants lowercase names). A fixed
 # table of constants: a name missing from it (a custom decider's) is encoded when used.
 _NAME_BYTES: Final[dict[str, bytes]] = {
-    "-".join(part.capitalize() for part in name.split("-")): name.encode(_LATIN_1)
-    for name in OWNED_RESPONSE_HEADERS
+    name: name.lower().encode(_LATIN_1) for name in (*CORS_RESPONSE_HEADERS, DEBUG_REASON_HEADER)
 }
-_NAME_BYTES[DEBUG_REASON_HEADER] = DEBUG_REASON_HEADER.lower().encode(_LATIN_1)
 # Response header names whose app-set lines are removed before a decision's are added.
 _OWNED: Final = frozenset(name.encode(_LATIN_1) for name in OWNED_RESPONSE_HEADERS)
 _VARY: Final = b"vary"
