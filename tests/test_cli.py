@@ -124,3 +124,94 @@ def test_explain_requires_origin() -> None:
 @pytest.mark.parametrize("argv", [[], ["bogus"]])
 def test_usage_errors_exit_2(argv: list[str]) -> None:
     assert run(*argv).returncode == 2
+
+
+PER_PATH = """\
+allow_origins = ["https://app.example.com"]
+[paths."/public"]
+allow_origins = ["*"]
+[paths."/hooks"]
+enabled = false
+"""
+
+
+def test_explain_names_the_governing_table(tmp_path: Path) -> None:
+    config = tmp_path / "cors.toml"
+    config.write_text(PER_PATH)
+    result = run(
+        "explain", "--config", str(config), "--origin", "https://a.example", "--path", "/public/x"
+    )
+    assert result.returncode == 0
+    assert 'table:  [paths."/public"]\n' in result.stdout
+    top = run("explain", "--config", str(config), "--origin", "https://a.example")
+    assert "table:" not in top.stdout
+
+
+def test_explain_says_why_a_disabled_path_gets_no_headers(tmp_path: Path) -> None:
+    config = tmp_path / "cors.toml"
+    config.write_text(PER_PATH)
+    result = run(
+        "explain",
+        "--config",
+        str(config),
+        "--origin",
+        "https://app.example.com",
+        "--path",
+        "/hooks/github",
+        "--json",
+    )
+    assert result.returncode == 1
+    document = json.loads(result.stdout)
+    assert document["table"] == "/hooks"
+    (step,) = document["steps"]
+    assert step["decision"] == "disabled"
+    assert "enabled = false" in step["why"]
+    assert step["browser_failure"] == "missing-allow-origin"
+
+
+def test_explain_path_no_table_covers_without_top_level_policy(tmp_path: Path) -> None:
+    config = tmp_path / "cors.toml"
+    config.write_text('[paths."/api"]\nallow_origins = ["https://app.example.com"]\n')
+    result = run(
+        "explain", "--config", str(config), "--origin", "https://app.example.com", "--path", "/x"
+    )
+    assert result.returncode == 1
+    assert "no policy covers '/x'" in result.stdout
+
+
+def test_explain_authorization_not_covered_by_wildcard(tmp_path: Path) -> None:
+    config = tmp_path / "cors.toml"
+    config.write_text('allow_origins = ["https://app.example.com"]\nallow_headers = ["*"]\n')
+    result = run(
+        "explain",
+        "--config",
+        str(config),
+        "--origin",
+        "https://app.example.com",
+        "--header",
+        "Authorization: Bearer x",
+    )
+    assert result.returncode == 1
+    assert "'authorization' is not covered by '*' in allow_headers" in result.stdout
+    assert "list 'authorization' explicitly" in result.stdout
+
+
+def test_help_lists_every_command() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for command in ("explain", "lint", "probe"):
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize(
+    "name", ["content-type", "Accept", "accept-language", "content-language", "range", "x-a"]
+)
+def test_bare_header_name_always_needs_a_preflight(name: str) -> None:
+    result = run("explain", "--origin", "https://app.example.com", "--header", name, "--json")
+    document = json.loads(result.stdout)
+    assert document["steps"][0]["step"] == "preflight"
+
+
+def test_bare_content_type_stands_for_json() -> None:
+    result = run("explain", "--origin", "https://app.example.com", "--header", "content-type")
+    assert "     > content-type: application/json\n" in result.stdout

@@ -384,3 +384,13 @@ def test_load_policy_collects_problems_of_every_path_table() -> None:
     assert "paths.'/b': unknown configuration key 'allow_origns'" in text
     assert "paths.'/c': enabled = false takes no other keys" in text
     assert "'d' must start with '/'" in text
+
+
+def test_enabled_must_be_a_boolean() -> None:
+    with pytest.raises(CORSConfigError, match="enabled must be true or false"):
+        load_policy({"paths": {"/a": {"enabled": "false"}}})
+
+
+def test_root_path_table_cannot_shadow_top_level_policy() -> None:
+    with pytest.raises(CORSConfigError, match="would replace the top-level policy"):
+        load_policy({"allow_origins": [APP], "paths": {"/": {"allow_origins": ["*"]}}})

@@ -1,70 +1,64 @@
-"""The ``corecors`` command line.
+"""The ``corecors`` command line: argument parsing and output.
 
-``corecors explain`` shows what a policy decides for one cross-origin request, what
-the browser does with the answer, and why, in plain words.
+* ``corecors explain``: what a policy answers to one cross-origin request, what the browser does
+  with the answer, and why (:mod:`corecors.explain`). Exit 0 allowed, 1 blocked, 2 error.
+* ``corecors lint FILE``: every error and warning in a TOML policy file, with its line
+  (:mod:`corecors.lint`). Exit 0 clean, 1 warnings only, 2 errors.
+* ``corecors probe URL``: the preflight and the actual request a browser would send to a live
+  server, judged as the browser judges them (:mod:`corecors.probe`). Exit 0 allowed, 1 blocked,
+  2 error (connection, usage).
 
-Exit status: 0 when the browser would allow the request, 1 when it would block it,
-2 for a usage or configuration error.
+Every command takes ``--json``. Colour is used only when writing to a terminal and
+``NO_COLOR`` is unset.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from . import browser
-from .decision import Decision
 from .errors import CORSConfigError
+from .explain import Step, explain, governing_table
+from .lint import lint_file
+from .probe import ProbeResult, probe
 from .routing import CORSDecider, load_policy
-from .tokens import merge_vary
 
-__all__ = ["main"]
+__all__ = ["Step", "build_parser", "explain", "main"]
 
 EXIT_ALLOWED = 0
 EXIT_BLOCKED = 1
 EXIT_ERROR = 2
 
-
-@dataclass
-class Step:
-    """One exchange of the browser with the server, as corecors decides it."""
-
-    name: str
-    method: str
-    request_headers: list[tuple[str, str]]
-    decision: Decision
-    response_status: int
-    response_headers: list[tuple[str, str]]
-    browser_ok: bool
-    browser_message: str
-    exposed: list[str] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "step": self.name,
-            "method": self.method,
-            "request_headers": [list(item) for item in self.request_headers],
-            "decision": self.decision.kind.value,
-            "rejection": self.decision.rejection.value if self.decision.rejection else None,
-            "reason": self.decision.reason,
-            "status": self.response_status,
-            "response_headers": [list(item) for item in self.response_headers],
-            "browser_allows": self.browser_ok,
-            "browser_message": self.browser_message,
-            "exposed_headers": self.exposed,
-        }
+_RED, _GREEN, _YELLOW, _BOLD_RED, _BOLD_GREEN, _DIM = "31", "32", "33", "1;31", "1;32", "2"
 
 
-def _response_headers(decision: Decision) -> list[tuple[str, str]]:
-    headers = list(decision.headers)
-    vary = merge_vary(None, decision.vary)
-    if vary:
-        headers.append(("Vary", vary))
-    return headers
+class _Style:
+    """ANSI colour, only on a terminal and only without ``NO_COLOR``."""
+
+    def __init__(self, out: TextIO) -> None:
+        isatty = getattr(out, "isatty", None)
+        self.enabled = bool(isatty and isatty()) and not os.environ.get("NO_COLOR")
+
+    def __call__(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.enabled else text
+
+
+def _write_json(out: TextIO, document: dict[str, Any]) -> None:
+    out.write(json.dumps(document, indent=2) + "\n")
+
+
+# A bare --header NAME stands for a value that is not CORS-safelisted, so it needs a preflight.
+_UNSAFE_PLACEHOLDERS = {
+    "content-type": "application/json",
+    "accept": '"x"',
+    "accept-language": '"x"',
+    "content-language": '"x"',
+    "range": '"x"',
+}
 
 
 def _parse_header_argument(text: str) -> tuple[str, str]:
@@ -73,86 +67,33 @@ def _parse_header_argument(text: str) -> tuple[str, str]:
     name = name.strip()
     if not name:
         raise argparse.ArgumentTypeError(f"{text!r}: expected NAME or 'NAME: value'")
-    return name, value.strip() if colon else "x"
+    if colon:
+        return name, value.strip()
+    return name, _UNSAFE_PLACEHOLDERS.get(name.lower(), "x")
 
 
-def explain(
-    decider: CORSDecider,
-    *,
-    origin: str,
-    method: str,
-    headers: Sequence[tuple[str, str]],
-    credentials: bool,
-    path: str,
-    private_network: bool = False,
-) -> tuple[bool, list[Step]]:
-    """Run one request through ``decider`` and the browser's checks, step by step."""
-    request = browser.BrowserRequest(
-        origin=origin,
-        method=method,
-        headers=tuple(headers),
-        credentials=credentials,
-        private_network=private_network,
-    )
-    steps: list[Step] = []
-    if browser.needs_preflight(request):
-        sent = browser.preflight_request_headers(request)
-        fields = {name.lower(): value for name, value in sent}
-        decision = decider.decide_fields(
-            "OPTIONS",
-            origin,
-            fields.get("access-control-request-method"),
-            fields.get("access-control-request-headers"),
-            fields.get("access-control-request-private-network") == "true",
-            path,
-        )
-        # A preflight the policy does not answer reaches the application; show that.
-        status = decision.status if decision.status is not None else 200
-        response = _response_headers(decision)
-        verdict = browser.check_preflight(request, status, response)
-        steps.append(
-            Step(
-                "preflight",
-                "OPTIONS",
-                sent,
-                decision,
-                status,
-                response,
-                verdict.ok,
-                verdict.message,
-            )
-        )
-        if not verdict.ok:
-            return False, steps
-    actual_method = browser.normalize_method(method)
-    decision = decider.decide_fields(actual_method, origin, None, None, False, path)
-    response = _response_headers(decision)
-    verdict = browser.check_response(request, 200, response)
-    exposed = sorted(browser.exposed_response_header_names(request, response)) if verdict.ok else []
-    sent = [("Origin", origin), *headers]
-    steps.append(
-        Step(
-            "actual",
-            actual_method,
-            sent,
-            decision,
-            200,
-            response,
-            verdict.ok,
-            verdict.message,
-            exposed,
-        )
-    )
-    return verdict.ok, steps
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a timeout from 0 to 3600 seconds")
+    return value
 
 
-def _print_human(out: TextIO, allowed: bool, steps: list[Step], policy_name: str) -> None:
-    colour = out.isatty()
+# ----------------------------------------------------------------------------------------
+# explain
+# ----------------------------------------------------------------------------------------
 
-    def paint(text: str, code: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if colour else text
 
+def _print_explain(
+    out: TextIO, allowed: bool, steps: list[Step], policy_name: str, table: str | None
+) -> None:
+    paint = _Style(out)
     out.write(f"policy: {policy_name}\n")
+    if table is not None:
+        out.write(f'table:  [paths."{table}"]\n')
     for number, step in enumerate(steps, start=1):
         title = "preflight" if step.name == "preflight" else "actual request"
         out.write(f"\n{number}. {title}: {step.method}\n")
@@ -162,19 +103,19 @@ def _print_human(out: TextIO, allowed: bool, steps: list[Step], policy_name: str
         status = step.decision.status
         answered = f"answered with {status}" if status is not None else "passed to the application"
         out.write(f"   corecors: {kind} ({answered})\n")
-        if step.decision.reason:
-            out.write(f"   why: {step.decision.reason}\n")
+        if step.why:
+            out.write(f"   why:      {step.why}\n")
         for name, value in step.response_headers:
             out.write(f"     < {name}: {value}\n")
         if not step.response_headers:
             out.write("     < (no CORS headers)\n")
         if step.browser_ok:
-            out.write(f"   browser: {paint('accepts', '32')}\n")
+            out.write(f"   browser:  {paint('accepts', _GREEN)}\n")
             if step.exposed:
                 out.write(f"   readable headers: {', '.join(step.exposed)}\n")
         else:
-            out.write(f"   browser: {paint('blocks', '31')}: {step.browser_message}\n")
-    verdict = paint("ALLOWED", "1;32") if allowed else paint("BLOCKED", "1;31")
+            out.write(f"   browser:  {paint('blocks', _RED)}: {step.browser_message}\n")
+    verdict = paint("ALLOWED", _BOLD_GREEN) if allowed else paint("BLOCKED", _BOLD_RED)
     out.write(f"\nverdict: {verdict}\n")
 
 
@@ -193,9 +134,11 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
         out.write(default_policy_text())
         return EXIT_ALLOWED
     if args.origin is None:
-        raise CORSConfigError(
-            ["--origin is required (for example --origin https://app.example.com)"]
+        sys.stderr.write(
+            "corecors explain: error: --origin is required "
+            "(for example --origin https://app.example.com)\n"
         )
+        return EXIT_ERROR
     decider, name = _load(args.config)
     allowed, steps = explain(
         decider,
@@ -206,19 +149,178 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
         path=args.path,
         private_network=args.private_network,
     )
+    table = governing_table(decider, args.path)
     if args.json:
-        document = {"policy": name, "allowed": allowed, "steps": [s.as_json() for s in steps]}
-        out.write(json.dumps(document, indent=2) + "\n")
+        document = {
+            "policy": name,
+            "table": table,
+            "allowed": allowed,
+            "steps": [s.as_json() for s in steps],
+        }
+        _write_json(out, document)
     else:
-        _print_human(out, allowed, steps, name)
+        _print_explain(out, allowed, steps, name, table)
     return EXIT_ALLOWED if allowed else EXIT_BLOCKED
+
+
+# ----------------------------------------------------------------------------------------
+# lint
+# ----------------------------------------------------------------------------------------
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
+    report = lint_file(args.file)
+    if args.json:
+        _write_json(out, report.as_json())
+        return report.exit_status
+    paint = _Style(out)
+    for finding in report.findings:
+        where = report.path if finding.line is None else f"{report.path}:{finding.line}"
+        colour = _RED if finding.severity == "error" else _YELLOW
+        table = "" if finding.table is None else f'[paths."{finding.table}"] '
+        out.write(f"{where}: {paint(finding.severity, colour)}: {table}{finding.message}\n")
+        if finding.source is not None and finding.line is not None:
+            out.write(paint(f"  {finding.line:>4} | {finding.source}", _DIM) + "\n")
+    if report.errors or report.warnings:
+        parts = []
+        if report.errors:
+            parts.append(paint(_plural(report.errors, "error"), _BOLD_RED))
+        if report.warnings:
+            parts.append(paint(_plural(report.warnings, "warning"), _YELLOW))
+        out.write(f"\n{report.path}: {', '.join(parts)}\n")
+    else:
+        out.write(f"{report.path}: {paint('clean', _BOLD_GREEN)}, no errors or warnings\n")
+    return report.exit_status
+
+
+# ----------------------------------------------------------------------------------------
+# probe
+# ----------------------------------------------------------------------------------------
+
+_SHOWN_RESPONSE_HEADERS = ("access-control-", "vary", "location", "www-authenticate")
+_OUTCOME_WORDS = {
+    "allowed": ("ALLOWED", _BOLD_GREEN),
+    "preflight-ok": ("PREFLIGHT OK (actual request not sent)", _BOLD_GREEN),
+    "blocked": ("BLOCKED", _BOLD_RED),
+    "redirected": ("REDIRECTED (not followed; probe the Location)", _BOLD_RED),
+    "error": ("ERROR", _BOLD_RED),
+}
+
+
+def _shown(name: str) -> bool:
+    lowered = name.lower()
+    return any(lowered.startswith(prefix) for prefix in _SHOWN_RESPONSE_HEADERS)
+
+
+def _print_probe(out: TextIO, result: ProbeResult) -> None:
+    paint = _Style(out)
+    request = result.request
+    credentials = "with credentials" if request.credentials else "without credentials"
+    out.write(f"probe:  {result.url}\n")
+    out.write(f"origin: {request.origin} ({credentials})\n")
+    if result.outcome != "error" or result.exchanges:
+        needed = "needed" if result.preflight_needed else "not needed"
+        out.write(f"preflight: {needed}\n")
+    for number, exchange in enumerate(result.exchanges, start=1):
+        title = "preflight" if exchange.step == "preflight" else "actual request"
+        out.write(f"\n{number}. {title}: {exchange.method} {exchange.target}\n")
+        for name, value in exchange.request_headers:
+            if name.lower() in ("user-agent", "sec-fetch-mode", "sec-fetch-dest", "accept"):
+                continue
+            out.write(f"     > {name}: {value}\n")
+        elapsed = f"{exchange.elapsed * 1000:.0f} ms"
+        out.write(f"     < {exchange.status} {exchange.reason}  ({elapsed})\n")
+        hidden = 0
+        for name, value in exchange.response_headers:
+            if _shown(name):
+                out.write(f"     < {name}: {value}\n")
+            else:
+                hidden += 1
+        if hidden:
+            out.write(paint(f"     < ({_plural(hidden, 'other header')})", _DIM) + "\n")
+        blocking = [f for f in result.findings if f.step == exchange.step and f.blocking]
+        if blocking:
+            out.write(f"   browser: {paint('blocks', _RED)} ({blocking[0].code})\n")
+        else:
+            out.write(f"   browser: {paint('accepts', _GREEN)}\n")
+            if exchange.step == "preflight" and result.preflight_cache_seconds is not None:
+                out.write(
+                    f"   cached:  {result.preflight_cache_seconds} s (Chromium's preflight cache)\n"
+                )
+            if exchange.step == "actual" and result.exposed_headers:
+                out.write(f"   readable headers: {', '.join(result.exposed_headers)}\n")
+    if result.findings:
+        out.write("\nfindings:\n")
+        width = max(len(finding.code) for finding in result.findings)
+        for finding in result.findings:
+            colour = _RED if finding.severity == "error" else _YELLOW
+            label = paint(f"{finding.severity:<7}", colour)
+            out.write(f"  {label}  {finding.step:<9}  {finding.code:<{width}}  {finding.message}\n")
+    word, colour = _OUTCOME_WORDS[result.outcome]
+    out.write(f"\nverdict: {paint(word, colour)}\n")
+
+
+def _cmd_probe(args: argparse.Namespace, out: TextIO) -> int:
+    result = probe(
+        args.url,
+        origin=args.origin,
+        method=args.method,
+        headers=args.header,
+        credentials=args.credentials,
+        private_network=args.private_network,
+        cookie=args.cookie,
+        timeout=args.timeout,
+        preflight_only=args.preflight_only,
+        insecure=args.insecure,
+    )
+    if args.json:
+        _write_json(out, result.as_json())
+    else:
+        _print_probe(out, result)
+    return result.exit_status
+
+
+# ----------------------------------------------------------------------------------------
+# The parser
+# ----------------------------------------------------------------------------------------
+
+
+def _add_request_arguments(parser: argparse.ArgumentParser, *, origin_required: bool) -> None:
+    parser.add_argument(
+        "--origin",
+        required=origin_required,
+        help="the page's origin, e.g. https://app.example.com",
+    )
+    parser.add_argument("--method", default="GET", help="the fetch() method (default GET)")
+    parser.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        type=_parse_header_argument,
+        metavar="NAME[:VALUE]",
+        help="a request header the page sets (repeatable); a bare NAME stands for a value that "
+        "is not CORS-safelisted (content-type: application/json)",
+    )
+    parser.add_argument(
+        "--credentials", action="store_true", help="fetch with credentials: 'include'"
+    )
+    parser.add_argument(
+        "--private-network",
+        action="store_true",
+        help="the request goes to a private network (legacy Private Network Access preflight)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="corecors", description="Explain and check CORS policies."
+        prog="corecors", description="Explain, lint and probe CORS policies."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
     explain_parser = commands.add_parser(
         "explain",
         help="what a policy answers to one cross-origin request, and why",
@@ -229,28 +331,61 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     explain_parser.add_argument("--config", help="a TOML policy file (default: embedded policy)")
-    explain_parser.add_argument("--origin", help="the page's origin, e.g. https://app.example.com")
-    explain_parser.add_argument("--method", default="GET", help="the fetch() method (default GET)")
-    explain_parser.add_argument(
-        "--header",
-        action="append",
-        default=[],
-        type=_parse_header_argument,
-        metavar="NAME[:VALUE]",
-        help="a request header the page sets (repeatable)",
-    )
-    explain_parser.add_argument(
-        "--credentials", action="store_true", help="fetch with credentials: 'include'"
-    )
-    explain_parser.add_argument(
-        "--private-network", action="store_true", help="the request goes to a private network"
-    )
+    _add_request_arguments(explain_parser, origin_required=False)
     explain_parser.add_argument("--path", default="/", help="request path (per-path policies)")
     explain_parser.add_argument("--json", action="store_true", help="machine-readable output")
     explain_parser.add_argument(
         "--show-default", action="store_true", help="print the embedded default policy and exit"
     )
     explain_parser.set_defaults(handler=_cmd_explain)
+
+    lint_parser = commands.add_parser(
+        "lint",
+        help="check a TOML policy file; every error and warning with its line",
+        description=(
+            "Validate a TOML policy file exactly as corecors.load_policy does and print every "
+            "error and warning with the line it came from and what to write instead. "
+            "Exit status: 0 clean, 1 warnings only, 2 errors."
+        ),
+    )
+    lint_parser.add_argument("file", help="the TOML policy file")
+    lint_parser.add_argument("--json", action="store_true", help="machine-readable output")
+    lint_parser.set_defaults(handler=_cmd_lint)
+
+    probe_parser = commands.add_parser(
+        "probe",
+        help="send a browser's CORS requests to a live server and judge the answers",
+        description=(
+            "Send the preflight a browser would send (if one is needed) and then the actual "
+            "request to URL, check the answers as a browser does, and name every fault and "
+            "what the server must change. The actual request is really sent (a DELETE "
+            "deletes); use --preflight-only to stop before it. Redirects are never followed. "
+            "Exit status: 0 allowed, 1 blocked (or redirected), 2 error."
+        ),
+    )
+    probe_parser.add_argument("url", help="the http:// or https:// URL the page fetches")
+    _add_request_arguments(probe_parser, origin_required=True)
+    probe_parser.add_argument(
+        "--cookie",
+        metavar="VALUE",
+        help="a Cookie header for the actual request (only with --credentials; never sent on "
+        "the preflight, as browsers do)",
+    )
+    probe_parser.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=10.0,
+        metavar="S",
+        help="seconds to wait for each response (default 10)",
+    )
+    probe_parser.add_argument(
+        "--insecure", action="store_true", help="do not verify HTTPS certificates"
+    )
+    probe_parser.add_argument(
+        "--preflight-only", action="store_true", help="send only the preflight"
+    )
+    probe_parser.add_argument("--json", action="store_true", help="machine-readable output")
+    probe_parser.set_defaults(handler=_cmd_probe)
     return parser
 
 
@@ -259,6 +394,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     stream = out if out is not None else sys.stdout
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "cookie", None) is not None and not args.credentials:
+        parser.error("--cookie needs --credentials (browsers send cookies only then)")
     try:
         code: int = args.handler(args, stream)
     except CORSConfigError as error:

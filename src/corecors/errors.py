@@ -12,12 +12,16 @@ class CORSConfigError(ValueError):
 
     Raised at construction, never at request time. ``problems`` holds every
     problem found (not just the first), each a sentence that says what to change.
+    ``warnings`` holds what the policy would have warned about had it been valid
+    (``CORSPolicy.warnings``), so ``corecors lint`` can report everything at once.
     """
 
     problems: tuple[str, ...]
+    warnings: tuple[str, ...]
 
-    def __init__(self, problems: Iterable[str]) -> None:
+    def __init__(self, problems: Iterable[str], warnings: Iterable[str] = ()) -> None:
         self.problems = tuple(problems)
+        self.warnings = tuple(warnings)
         count = len(self.problems)
         heading = "1 problem" if count == 1 else f"{count} problems"
         body = "\n".join(f"  - {problem}" for problem in self.problems)

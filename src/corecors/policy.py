@@ -227,7 +227,7 @@ class CORSPolicy(CompiledPolicy):
             )
 
         if problems:
-            raise CORSConfigError(problems)
+            raise CORSConfigError(problems, found_warnings + advisories)
 
         for message in found_warnings:
             warnings.warn(message, CORSConfigWarning, stacklevel=2)

@@ -157,7 +157,20 @@ class PathPolicies:
             if not isinstance(table, Mapping):
                 problems.append(f"{where}must be a table of policy keys")
                 continue
-            if table.get(_ENABLED_KEY, True) is False:
+            enabled = table.get(_ENABLED_KEY, True)
+            if not isinstance(enabled, bool):
+                problems.append(
+                    f"{where}enabled must be true or false, not {enabled!r} (a string such as "
+                    '"false" would leave CORS on)'
+                )
+                continue
+            if _normalize_prefix(str(prefix)) == "/" and top:
+                problems.append(
+                    f"{where}a table for '/' would replace the top-level policy; put those "
+                    "keys at the top level instead"
+                )
+                continue
+            if enabled is False:
                 extra = [key for key in table if key != _ENABLED_KEY]
                 if extra:
                     problems.append(f"{where}enabled = false takes no other keys; remove {extra}")

@@ -1,0 +1,169 @@
+"""``corecors explain``: one request through a policy and the browser's checks, step by step.
+
+Pure: no I/O. The policy decides each exchange exactly as an adapter would ask it to, and
+:mod:`corecors.browser` (the independent browser model) judges the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import browser
+from .decision import Decision, DecisionKind
+from .routing import CORSDecider, PathPolicies
+from .tokens import merge_vary
+
+__all__ = ["Step", "explain", "governing_table"]
+
+
+@dataclass
+class Step:
+    """One exchange of the browser with the server, as corecors decides it."""
+
+    name: str
+    method: str
+    request_headers: list[tuple[str, str]]
+    decision: Decision
+    response_status: int
+    response_headers: list[tuple[str, str]]
+    browser_ok: bool
+    browser_message: str
+    exposed: list[str] = field(default_factory=list)
+    browser_step: str | None = None
+    """The browser's failed step as a stable code (:class:`corecors.browser.FailureStep`)."""
+    why: str | None = None
+    """What in the policy produced this answer, in plain words (None: nothing to explain)."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "step": self.name,
+            "method": self.method,
+            "request_headers": [list(item) for item in self.request_headers],
+            "decision": self.decision.kind.value,
+            "rejection": self.decision.rejection.value if self.decision.rejection else None,
+            "reason": self.decision.reason,
+            "why": self.why,
+            "status": self.response_status,
+            "response_headers": [list(item) for item in self.response_headers],
+            "browser_allows": self.browser_ok,
+            "browser_failure": self.browser_step,
+            "browser_message": self.browser_message,
+            "exposed_headers": self.exposed,
+        }
+
+
+def _response_headers(decision: Decision) -> list[tuple[str, str]]:
+    headers = list(decision.headers)
+    vary = merge_vary(None, decision.vary)
+    if vary:
+        headers.append(("Vary", vary))
+    return headers
+
+
+def governing_table(decider: CORSDecider, path: str) -> str | None:
+    """The ``[paths."…"]`` prefix whose table governs ``path``; None for the top level.
+
+    Only :class:`~corecors.PathPolicies` has tables; for a single policy this is None.
+    """
+    if not isinstance(decider, PathPolicies):
+        return None
+    best: str | None = None
+    for prefix in decider.paths:
+        covers = prefix == "/" or path == prefix or path.startswith(prefix + "/")
+        if covers and (best is None or len(prefix) > len(best)):
+            best = prefix
+    return best
+
+
+def _why(decision: Decision, decider: CORSDecider, path: str) -> str | None:
+    if decision.reason:
+        return decision.reason
+    if decision.kind is DecisionKind.DISABLED:
+        table = governing_table(decider, path)
+        if table is not None:
+            return (
+                f'CORS handling is off for {path!r}: its table [paths."{table}"] has '
+                "enabled = false, so the response goes out without CORS headers"
+            )
+        return (
+            f"no policy covers {path!r}: no [paths] table matches it and the file has no "
+            "top-level policy, so the response goes out without CORS headers; add top-level "
+            "keys or a table for this path"
+        )
+    return None
+
+
+def explain(
+    decider: CORSDecider,
+    *,
+    origin: str,
+    method: str,
+    headers: Sequence[tuple[str, str]],
+    credentials: bool,
+    path: str,
+    private_network: bool = False,
+) -> tuple[bool, list[Step]]:
+    """Run one request through ``decider`` and the browser's checks, step by step."""
+    request = browser.BrowserRequest(
+        origin=origin,
+        method=method,
+        headers=tuple(headers),
+        credentials=credentials,
+        private_network=private_network,
+    )
+    steps: list[Step] = []
+    if browser.needs_preflight(request):
+        sent = browser.preflight_request_headers(request)
+        fields = {name.lower(): value for name, value in sent}
+        decision = decider.decide_fields(
+            "OPTIONS",
+            origin,
+            fields.get("access-control-request-method"),
+            fields.get("access-control-request-headers"),
+            fields.get("access-control-request-private-network") == "true",
+            path,
+        )
+        # A preflight the policy does not answer reaches the application; show that.
+        status = decision.status if decision.status is not None else 200
+        response = _response_headers(decision)
+        verdict = browser.check_preflight(request, status, response)
+        steps.append(
+            Step(
+                "preflight",
+                "OPTIONS",
+                sent,
+                decision,
+                status,
+                response,
+                verdict.ok,
+                verdict.message,
+                browser_step=verdict.step.value if verdict.step else None,
+                why=_why(decision, decider, path),
+            )
+        )
+        if not verdict.ok:
+            return False, steps
+    actual_method = browser.normalize_method(method)
+    decision = decider.decide_fields(actual_method, origin, None, None, False, path)
+    response = _response_headers(decision)
+    verdict = browser.check_response(request, 200, response)
+    exposed = sorted(verdict.exposed_headers) if verdict.ok else []
+    sent = [("Origin", origin), *browser.request_header_list(headers)]
+    steps.append(
+        Step(
+            "actual",
+            actual_method,
+            sent,
+            decision,
+            200,
+            response,
+            verdict.ok,
+            verdict.message,
+            exposed,
+            browser_step=verdict.step.value if verdict.step else None,
+            why=_why(decision, decider, path),
+        )
+    )
+    return verdict.ok, steps
