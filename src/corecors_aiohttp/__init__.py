@@ -1,1 +1,32 @@
-"""CORS for aiohttp applications, over the corecors decision core."""
+"""CORS for aiohttp applications, over the corecors decision core.
+
+One line covers every route, response and error of an application::
+
+    from aiohttp import web
+    import corecors_aiohttp
+    from corecors import CORSPolicy
+
+    app = web.Application()
+    corecors_aiohttp.setup(app, CORSPolicy(allow_origins=["https://app.example.com"]))
+
+See :func:`setup`, :func:`cors_middleware` (the middleware alone, with documented
+limits), :func:`route_policy` (a handler's own policy) and :func:`apply_decision`.
+"""
+
+from .middleware import (
+    CORS_KEY,
+    CORSMiddleware,
+    apply_decision,
+    cors_middleware,
+    route_policy,
+    setup,
+)
+
+__all__ = [
+    "CORS_KEY",
+    "CORSMiddleware",
+    "apply_decision",
+    "cors_middleware",
+    "route_policy",
+    "setup",
+]

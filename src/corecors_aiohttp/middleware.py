@@ -1,0 +1,749 @@
+"""CORS for aiohttp: read a request, let corecors decide, write the decision back.
+
+Two ways in, one way out:
+
+* :func:`setup` installs a :class:`CORSMiddleware` as the application's outermost
+  middleware **and** registers it on ``app.on_response_prepare``. The middleware answers
+  preflights (and refuses foreign WebSocket handshakes when asked to); every other
+  response -- returned, raised, streamed, prepared inside the handler, the router's
+  404/405, aiohttp's own 500 -- gets its headers from the prepare hook, exactly once,
+  just before its headers are written. It also registers a resource the router consults
+  last, which matches the preflights no route answers, so that they are decided while
+  routing instead of costing a 405 first (:class:`_PreflightResource`).
+* :func:`cors_middleware` is the middleware alone, for applications that assemble their
+  middleware list themselves. It adds the headers to responses that come back through
+  it, and to raised ``web.HTTPException``s. It cannot reach a response the handler has
+  already prepared (sent) nor the 500 aiohttp builds for an unhandled exception; it logs
+  a warning the first time it meets each of those.
+
+Both paths write headers with :func:`apply_decision` and nothing else.
+
+Ownership: corecors owns the headers in :data:`corecors.OWNED_RESPONSE_HEADERS`. Any the
+handler set are removed before the decision's are added, so a response never carries
+two ``Access-Control-Allow-Origin`` -- unless the decision is ``DISABLED`` (a per-path or
+per-route policy of ``None``), in which case the response is left exactly as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from aiohttp import hdrs, web
+from aiohttp.typedefs import Handler
+from aiohttp.web_urldispatcher import UrlMappingMatchInfo
+
+if TYPE_CHECKING:  # aiohttp's own dependencies, for annotations only
+    from aiohttp.web_urldispatcher import _InfoDict
+    from multidict import CIMultiDict, CIMultiDictProxy
+    from yarl import URL
+
+from corecors import (
+    CORS_RESPONSE_HEADERS,
+    OWNED_RESPONSE_HEADERS,
+    CORSConfigError,
+    CORSDecider,
+    Decision,
+    DecisionKind,
+    merge_vary,
+)
+
+__all__ = [
+    "CORS_KEY",
+    "CORSMiddleware",
+    "apply_decision",
+    "cors_middleware",
+    "route_policy",
+    "setup",
+]
+
+logger = logging.getLogger("corecors.aiohttp")
+
+_ORIGIN: Final = hdrs.ORIGIN
+_REQUEST_METHOD: Final = hdrs.ACCESS_CONTROL_REQUEST_METHOD
+_REQUEST_HEADERS: Final = hdrs.ACCESS_CONTROL_REQUEST_HEADERS
+_REQUEST_PRIVATE_NETWORK: Final = "Access-Control-Request-Private-Network"
+_VARY: Final = hdrs.VARY
+_OWNED: Final = CORS_RESPONSE_HEADERS
+
+_POLICY_ATTRIBUTE: Final = "__corecors_policy__"
+_DISABLED: Final = DecisionKind.DISABLED  # a module constant: enum attribute access is slow
+
+
+class _Default:
+    """Marks "no per-route override": the application's policy applies."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<default policy>"
+
+
+_DEFAULT: Final = _Default()
+
+#: Set once :func:`route_policy` has decorated anything, so that applications that never
+#: use the decorator (nor a ``routes`` mapping) skip the per-route lookup entirely.
+_decorators_used = False
+
+_H = TypeVar("_H")
+Override = CORSDecider | None | _Default
+
+
+def _keys_are_case_insensitive() -> bool:
+    """Whether ``CIMultiDict.keys().isdisjoint`` compares case-insensitively (multidict 6+)."""
+    sample = web.StreamResponse(headers={"Access-Control-Allow-Origin": "*"}).headers
+    return not sample.keys().isdisjoint({"access-control-allow-origin"})
+
+
+_FAST_OWNED_CHECK: Final = _keys_are_case_insensitive()
+
+
+# -- applying a decision ----------------------------------------------------------------
+
+
+def apply_decision(headers: CIMultiDict[str], decision: Decision) -> None:
+    """Write ``decision`` into a response's (still mutable) ``headers``.
+
+    The one place where corecors_aiohttp touches response headers. A ``DISABLED``
+    decision changes nothing. Otherwise every header corecors owns
+    (:data:`corecors.OWNED_RESPONSE_HEADERS`) that the application set is removed, the
+    decision's headers are added, and the decision's ``Vary`` names are merged into the
+    response's ``Vary`` (case-insensitively, without duplicates, ``Vary: *`` left alone;
+    several ``Vary`` lines become one when something is added).
+    """
+    if decision.kind is _DISABLED:
+        return
+    if not _FAST_OWNED_CHECK or not headers.keys().isdisjoint(OWNED_RESPONSE_HEADERS):
+        for name in _OWNED:
+            headers.popall(name, None)
+    _add_decision(headers, decision)
+
+
+def _add_decision(headers: CIMultiDict[str], decision: Decision) -> None:
+    """Add the decision's headers and merge its ``Vary`` (no owned header is present)."""
+    if decision.headers:
+        headers.extend(decision.headers)
+    vary = decision.vary
+    if vary:
+        existing = headers.getall(_VARY, None)
+        if existing is None:
+            headers.add(_VARY, ", ".join(vary))
+            return
+        current = existing[0] if len(existing) == 1 else ", ".join(existing)
+        merged = merge_vary(current, vary)
+        if merged is not current and merged is not None:
+            headers[_VARY] = merged
+
+
+class _CORSResponse(web.Response):
+    """A response corecors built itself (a preflight answer, a refused WebSocket handshake).
+
+    Its headers are final; the prepare hook recognizes it and leaves it alone.
+    """
+
+
+def _respond(decision: Decision) -> web.Response:
+    assert decision.status is not None
+    response = _CORSResponse(status=decision.status)
+    _add_decision(response.headers, decision)
+    return response
+
+
+# -- reading a request ------------------------------------------------------------------
+
+
+def _header(headers: CIMultiDictProxy[str], name: str) -> str | None:
+    """A request header's value, repeated lines joined with ``","``; ``None`` when absent."""
+    values = headers.getall(name, None)
+    if values is None:
+        return None
+    return values[0] if len(values) == 1 else ",".join(values)
+
+
+def _is_preflight(headers: CIMultiDictProxy[str]) -> bool:
+    """For an ``OPTIONS`` request: whether it is a CORS preflight (Origin and ACRM sent)."""
+    return _ORIGIN in headers and _REQUEST_METHOD in headers
+
+
+def _looks_handled(headers: CIMultiDict[str]) -> bool:
+    """Whether a prepared response shows signs of a CORS decision (``apply_decision``
+    called by the handler itself): an ``Access-Control-Allow-Origin`` or ``Vary: Origin``."""
+    if hdrs.ACCESS_CONTROL_ALLOW_ORIGIN in headers:
+        return True
+    vary = ",".join(headers.getall(_VARY, ()))
+    return "origin" in (name.strip(" \t").lower() for name in vary.split(","))
+
+
+def _is_websocket_handshake(headers: CIMultiDictProxy[str]) -> bool:
+    upgrade = headers.get(hdrs.UPGRADE)
+    return upgrade is not None and upgrade.strip().lower() == "websocket"
+
+
+# -- choosing a policy --------------------------------------------------------------------
+
+
+def _check_decider(policy: object, what: str, *, optional: bool) -> None:
+    if policy is None and optional:
+        return
+    if not isinstance(policy, CORSDecider):
+        expected = "a corecors.CORSPolicy or corecors.PathPolicies"
+        if optional:
+            expected += " (or None to leave those responses alone)"
+        raise TypeError(f"{what} must be {expected}, not {type(policy).__name__}")
+
+
+def _check_routes(routes: Mapping[str, CORSDecider | None] | None) -> dict[str, CORSDecider | None]:
+    if routes is None:
+        return {}
+    if not isinstance(routes, Mapping):
+        raise TypeError(
+            f"routes must map route names to policies, not {type(routes).__name__}: "
+            'write routes={"route-name": policy}'
+        )
+    checked: dict[str, CORSDecider | None] = {}
+    for name, policy in routes.items():
+        if not isinstance(name, str):
+            raise TypeError(f"routes: route names must be strings, not {name!r}")
+        _check_decider(policy, f"routes[{name!r}]", optional=True)
+        checked[name] = policy
+    return checked
+
+
+def route_policy(policy: CORSDecider | None) -> Callable[[_H], _H]:
+    """Decorate a handler (function or ``web.View`` class) with its own policy.
+
+    The policy overrides the application's for every route whose handler this is,
+    preflights included; ``None`` turns CORS handling off for it (responses left
+    untouched). Put it *below* a ``RouteTableDef`` decorator so that the decorated
+    handler is the one registered::
+
+        @routes.get("/public")
+        @corecors_aiohttp.route_policy(CORSPolicy(allow_origins=["*"]))
+        async def public(request: web.Request) -> web.Response: ...
+    """
+    _check_decider(policy, "route_policy(policy)", optional=True)
+
+    def decorate(handler: _H) -> _H:
+        global _decorators_used
+        try:
+            setattr(handler, _POLICY_ATTRIBUTE, policy)
+        except (AttributeError, TypeError):
+            raise TypeError(
+                f"route_policy() decorates handler functions and web.View classes, "
+                f"not {type(handler).__name__}"
+            ) from None
+        _decorators_used = True
+        return handler
+
+    return decorate
+
+
+def _route_override(match_info: UrlMappingMatchInfo, routes: Mapping[str, Any]) -> Override:
+    """The matched route's own policy (decorator first, then ``routes`` by name)."""
+    if match_info.http_exception is not None:
+        return _DEFAULT
+    route = match_info.route
+    override: Override = getattr(route.handler, _POLICY_ATTRIBUTE, _DEFAULT)
+    if override is _DEFAULT and routes:
+        name = route.name
+        if name is not None:
+            override = routes.get(name, _DEFAULT)
+    return override
+
+
+class _Rules:
+    """What a :class:`CORSMiddleware` applies; replaced whole, so a swap is atomic."""
+
+    __slots__ = ("decider", "routes")
+
+    def __init__(self, decider: CORSDecider, routes: dict[str, CORSDecider | None]) -> None:
+        self.decider = decider
+        self.routes = routes
+
+
+_KEEP: Final[Any] = object()
+
+
+# -- the middleware ---------------------------------------------------------------------
+
+
+class CORSMiddleware:
+    """The corecors middleware for aiohttp. Build it with :func:`setup` or :func:`cors_middleware`.
+
+    Attributes read per request are set once; :meth:`set_policy` swaps the policy (and,
+    optionally, the per-route policies) in one assignment, so a request in flight sees
+    either the old rules or the new ones, never a mix.
+    """
+
+    __middleware_version__ = 1
+
+    __slots__ = ("_app", "_check_websocket_origin", "_nested", "_rules", "_warned")
+
+    def __init__(
+        self,
+        policy: CORSDecider,
+        *,
+        routes: Mapping[str, CORSDecider | None] | None = None,
+        check_websocket_origin: bool = False,
+    ) -> None:
+        _check_decider(policy, "policy", optional=False)
+        if not isinstance(check_websocket_origin, bool):
+            raise TypeError("check_websocket_origin must be True or False")
+        self._rules = _Rules(policy, _check_routes(routes))
+        self._check_websocket_origin = check_websocket_origin
+        self._app: web.Application | None = None
+        #: Whether a sub-application below ours has its own setup(): None until known
+        #: (the application's routes are frozen), always None without setup().
+        self._nested: bool | None = None
+        self._warned: set[str] = set()
+
+    def __repr__(self) -> str:
+        mode = "setup" if self._app is not None else "middleware only"
+        return f"<CORSMiddleware ({mode}) policy={self._rules.decider!r}>"
+
+    # -- configuration --------------------------------------------------------------------
+
+    @property
+    def policy(self) -> CORSDecider:
+        """The application-wide policy (a ``CORSPolicy`` or ``PathPolicies``)."""
+        return self._rules.decider
+
+    @property
+    def routes(self) -> Mapping[str, CORSDecider | None]:
+        """Per-route policies by route name (read-only view)."""
+        return MappingProxyType(self._rules.routes)
+
+    @property
+    def check_websocket_origin(self) -> bool:
+        return self._check_websocket_origin
+
+    @property
+    def installed(self) -> bool:
+        """Whether :func:`setup` installed this middleware (and its prepare hook)."""
+        return self._app is not None
+
+    def set_policy(
+        self,
+        policy: CORSDecider,
+        *,
+        routes: Mapping[str, CORSDecider | None] | None = _KEEP,
+    ) -> None:
+        """Swap the policy at run time, atomically. ``routes`` (if given) is swapped with it.
+
+        Build the new policy first (that is where a configuration error is raised);
+        the swap itself is one assignment. Requests already past the decision keep the
+        old answer; preflights cached by browsers keep theirs for ``max_age``.
+        """
+        _check_decider(policy, "policy", optional=False)
+        new_routes = self._rules.routes if routes is _KEEP else _check_routes(routes)
+        if routes is not _KEEP and self._app is not None and self._app.frozen:
+            _raise_for_unknown_routes(self._app, new_routes)
+        self._rules = _Rules(policy, new_routes)
+
+    # -- per request ------------------------------------------------------------------------
+
+    def _owner(self, match_info: UrlMappingMatchInfo) -> CORSMiddleware:
+        """The middleware whose rules govern this request: the innermost installed one.
+
+        A sub-application with its own :func:`setup` decides for its routes; one without
+        inherits its parent's. Only that middleware (and its hook) acts on the request.
+        """
+        nested = self._nested
+        if nested is None and self._app is not None and self._app.pre_frozen:
+            nested = self._nested = _has_nested_setup(self._app)
+        if nested is False:
+            return self  # no sub-application below ours has a setup() of its own
+        apps = match_info.apps
+        if len(apps) < 2:
+            return self
+        for app in reversed(apps):
+            owner = app.get(CORS_KEY)
+            if owner is not None:
+                return owner
+        return self
+
+    def _select(self, rules: _Rules, match_info: UrlMappingMatchInfo) -> CORSDecider | None:
+        if rules.routes or _decorators_used:
+            override = _route_override(match_info, rules.routes)
+            if not isinstance(override, _Default):
+                return override
+        return rules.decider
+
+    def decide(self, request: web.Request) -> Decision | None:
+        """The decision for ``request``'s response (not for a preflight); ``None``: hands off.
+
+        For code that builds responses the middleware cannot reach, together with
+        :func:`apply_decision`.
+        """
+        decider = self._select(self._rules, request.match_info)
+        if decider is None:
+            return None
+        origin = _header(request.headers, _ORIGIN)
+        return decider.decide_fields(request.method, origin, None, None, False, request.path)
+
+    async def _decide_preflight(
+        self, request: web.Request, router: web.UrlDispatcher
+    ) -> Decision | None:
+        """Decide a preflight; ``None``: CORS is off for it.
+
+        With per-route policies, the policy is that of the route the actual request
+        (the requested method, same URL) will reach in ``router``.
+        """
+        rules = self._rules
+        headers = request.headers
+        request_method = _header(headers, _REQUEST_METHOD)
+        decider: CORSDecider | None = rules.decider
+        if request_method is not None and (rules.routes or _decorators_used):
+            target = await _resolve_as(router, request, request_method)
+            if target is not None:
+                decider = self._select(rules, target)
+        if decider is None:
+            return None
+        return decider.decide_fields(
+            "OPTIONS",
+            _header(headers, _ORIGIN),
+            request_method,
+            _header(headers, _REQUEST_HEADERS),
+            _header(headers, _REQUEST_PRIVATE_NETWORK) == "true",
+            request.path,
+        )
+
+    async def __call__(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        method = request.method
+        if method == "OPTIONS":
+            headers = request.headers
+            if _is_preflight(headers):
+                match_info = request.match_info
+                if type(match_info) is _PreflightMatch:
+                    return _respond(match_info.decision)  # decided while routing
+                if self._owner(match_info) is self:
+                    decision = await self._decide_preflight(request, match_info.apps[0].router)
+                    if decision is not None and decision.status is not None:
+                        return _respond(decision)
+                # CORS is off here (or an inner middleware owns it): the application
+                # answers, and its response is left alone.
+                return await handler(request)
+        elif (
+            method == "GET"
+            and self._check_websocket_origin
+            and _is_websocket_handshake(request.headers)
+            and self._owner(request.match_info) is self
+        ):
+            decider = self._select(self._rules, request.match_info)
+            if decider is not None:
+                decision = decider.decide_websocket(_header(request.headers, _ORIGIN), request.path)
+                if decision.status is not None:
+                    return _respond(decision)
+        if self._app is not None:
+            # setup(): the prepare hook writes the headers, whatever the response.
+            return await handler(request)
+        return await self._handle_without_hook(request, handler)
+
+    async def _handle_without_hook(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        if self._owner(request.match_info) is not self:
+            return await handler(request)
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            decision = self.decide(request)
+            if decision is not None:
+                apply_decision(exc.headers, decision)
+            raise
+        except Exception as exc:
+            self._warn_once(
+                "exception",
+                "cors_middleware: an unhandled exception (%s) becomes aiohttp's own 500 "
+                "response, which a middleware cannot reach, so it has no CORS headers and "
+                "the page cannot read it; use corecors_aiohttp.setup(app, policy) to cover "
+                "it (this warning is logged once)",
+                type(exc).__name__,
+            )
+            raise
+        if response.prepared:
+            if not isinstance(response, web.WebSocketResponse) and not _looks_handled(
+                response.headers
+            ):
+                self._warn_once(
+                    "prepared",
+                    "cors_middleware: the handler for %s %s returned a response it had "
+                    "already prepared (a StreamResponse sent before returning), so no CORS "
+                    "headers could be added to it; use corecors_aiohttp.setup(app, policy), "
+                    "which adds them at prepare time (this warning is logged once)",
+                    request.method,
+                    request.path,
+                )
+            return response
+        decision = self.decide(request)
+        if decision is not None:
+            apply_decision(response.headers, decision)
+        return response
+
+    async def _on_response_prepare(
+        self, request: web.Request, response: web.StreamResponse
+    ) -> None:
+        """``app.on_response_prepare`` receiver: the headers of every response, once."""
+        if type(response) is _CORSResponse or response.status == 101:
+            return  # built by corecors, or a WebSocket (any protocol switch): leave alone
+        match_info = request.match_info
+        if self._nested is not False and self._owner(match_info) is not self:
+            return
+        method = request.method
+        if method == "OPTIONS" and _is_preflight(request.headers):
+            return  # the middleware answered it, or CORS is off for it
+        rules = self._rules
+        decider = rules.decider
+        if rules.routes or _decorators_used:
+            selected = self._select(rules, match_info)
+            if selected is None:
+                return
+            decider = selected
+        origins = request.headers.getall(_ORIGIN, None)  # _header(), inlined: hot path
+        origin = None if origins is None else origins[0] if len(origins) == 1 else ",".join(origins)
+        decision = decider.decide_fields(method, origin, None, None, False, request.path)
+        apply_decision(response.headers, decision)
+
+    def _warn_once(self, key: str, message: str, *args: object) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            logger.warning(message, *args)
+
+    async def _on_startup(self, app: web.Application) -> None:
+        """Refuse a second corecors middleware on the same application; check route names."""
+        others = [
+            middleware
+            for middleware in app.middlewares
+            if isinstance(middleware, CORSMiddleware) and middleware is not self
+        ]
+        if others:
+            raise RuntimeError(
+                "this application has both corecors_aiohttp.setup() and a "
+                "cors_middleware() in its middlewares; remove the cors_middleware(), "
+                "setup() already covers every response"
+            )
+        _raise_for_unknown_routes(app, self._rules.routes)
+
+
+async def _resolve_as(
+    router: web.UrlDispatcher, request: web.Request, method: str
+) -> UrlMappingMatchInfo | None:
+    """The route a preflight's actual request (``method``, same URL) will reach.
+
+    Only used when per-route policies exist, so that a preflight follows the policy of
+    the handler the browser is asking about. Never raises: ``None`` on any problem.
+    """
+    try:
+        return await router.resolve(request.clone(method=method))
+    except Exception:
+        return None
+
+
+class _PreflightMatch(UrlMappingMatchInfo):
+    """A preflight matched by :class:`_PreflightResource`, with its decision."""
+
+    __slots__ = ("decision",)
+
+    def __init__(self, route: web.AbstractRoute, decision: Decision) -> None:
+        super().__init__({}, route)
+        self.decision = decision
+
+
+_NO_METHODS: Final[frozenset[str]] = frozenset()
+
+
+class _PreflightResource(web.AbstractResource):
+    """Catches the CORS preflights no route answers, so they are not routed as a 405/404.
+
+    Without it, aiohttp's router turns a preflight to a ``GET``-only path into a
+    ``405 Method Not Allowed`` match (building the exception and the middleware chain
+    anew: tens of microseconds) before any middleware runs. This resource is consulted
+    last, only for requests no other resource matched; it matches a preflight that the
+    policy answers (allowed or refused) and nothing else, and it carries the decision to
+    the middleware, which answers without deciding again. A preflight for which CORS is
+    off is not matched: the application's 405 or 404 goes out unchanged.
+
+    It lists no routes (``app.router.routes()`` does not show it) and has no name.
+    """
+
+    def __init__(self, middleware: CORSMiddleware, router: web.UrlDispatcher) -> None:
+        super().__init__()
+        self._middleware = middleware
+        self._router = router
+        self._prefix = ""
+        self._route = web.ResourceRoute(hdrs.METH_OPTIONS, self._answer, self)
+
+    @property
+    def canonical(self) -> str:
+        return self._prefix or "/"
+
+    def url_for(self, *args: str, **kwargs: str) -> URL:
+        raise RuntimeError("the corecors preflight resource has no URL")
+
+    async def resolve(self, request: web.Request) -> tuple[UrlMappingMatchInfo | None, set[str]]:
+        # Do not touch request.match_info here: it is not set yet (and is cached).
+        if request.method != hdrs.METH_OPTIONS or not _is_preflight(request.headers):
+            return None, set(_NO_METHODS)
+        decision = await self._middleware._decide_preflight(request, self._router)
+        if decision is None or decision.status is None:
+            return None, set(_NO_METHODS)
+        return _PreflightMatch(self._route, decision), set(_NO_METHODS)
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
+        # The middleware answers first; this is only reached if it is not in the chain.
+        match_info = request.match_info
+        assert isinstance(match_info, _PreflightMatch)
+        return _respond(match_info.decision)
+
+    def add_prefix(self, prefix: str) -> None:
+        self._prefix = prefix + self._prefix
+
+    def get_info(self) -> _InfoDict:
+        return {"prefix": self._prefix}
+
+    def raw_match(self, path: str) -> bool:
+        return False
+
+    def __len__(self) -> int:
+        return 0
+
+    def __iter__(self) -> Iterator[web.AbstractRoute]:
+        return iter(())
+
+    def __repr__(self) -> str:
+        return f"<corecors preflight resource {self.canonical}>"
+
+
+def _has_nested_setup(app: web.Application) -> bool:
+    """Whether a sub-application of ``app`` (at any depth) has its own :func:`setup`."""
+    for resource in app.router.resources():
+        if isinstance(resource, web.PrefixedSubAppResource):
+            subapp = resource.get_info().get("app")
+            if isinstance(subapp, web.Application) and (
+                CORS_KEY in subapp or _has_nested_setup(subapp)
+            ):
+                return True
+    return False
+
+
+def _route_names(app: web.Application) -> set[str]:
+    """Route names of ``app`` and of the sub-applications that inherit its policy."""
+    names = set(app.router.named_resources())
+    for resource in app.router.resources():
+        if isinstance(resource, web.PrefixedSubAppResource):
+            subapp = resource.get_info().get("app")
+            if isinstance(subapp, web.Application) and CORS_KEY not in subapp:
+                names |= _route_names(subapp)
+    return names
+
+
+def _raise_for_unknown_routes(app: web.Application, routes: Mapping[str, object]) -> None:
+    if not routes:
+        return
+    unknown = sorted(set(routes) - _route_names(app))
+    if unknown:
+        known = ", ".join(sorted(_route_names(app))) or "none"
+        raise CORSConfigError(
+            f"routes: no route is named {name!r} in this application (named routes: "
+            f"{known}); name it with add_get(..., name={name!r}) or fix the spelling"
+            for name in unknown
+        )
+
+
+#: Where :func:`setup` stores the application's :class:`CORSMiddleware`
+#: (``app[corecors_aiohttp.CORS_KEY].set_policy(...)``).
+CORS_KEY: Final = web.AppKey("corecors", CORSMiddleware)
+
+
+# -- the two entry points -----------------------------------------------------------------
+
+
+def setup(
+    app: web.Application,
+    policy: CORSDecider,
+    *,
+    routes: Mapping[str, CORSDecider | None] | None = None,
+    check_websocket_origin: bool = False,
+) -> CORSMiddleware:
+    """Apply ``policy`` to every response of ``app``: the one line that covers everything.
+
+    Installs a :class:`CORSMiddleware` as the outermost middleware (so preflights are
+    answered before any authentication middleware runs), a router resource consulted
+    last that matches only the preflights no route answers (no route is added), and
+    registers the middleware on ``app.on_response_prepare``, so that every response gets
+    its headers exactly once,
+    at prepare time: returned and raised responses, ``StreamResponse``s prepared in the
+    handler, ``FileResponse``s and static files, the router's 404 and 405, aiohttp's 500
+    for unhandled exceptions. Routes need no registration, including those added later,
+    ``web.View`` classes and sub-applications (``add_subapp``, ``add_domain``), which
+    inherit ``policy`` unless ``setup`` was called on them too.
+
+    ``policy``: a ``CORSPolicy``, or a ``PathPolicies`` for policies by path prefix.
+    ``routes``: policies by route name, overriding ``policy`` (``None``: CORS off for that
+    route). See also :func:`route_policy`. ``check_websocket_origin``: refuse WebSocket
+    handshakes from origins the policy does not allow, with 403 (off by default:
+    handshakes pass through untouched).
+
+    Call it before the application starts, and on a sub-application before
+    ``add_subapp``/``add_domain`` (aiohttp freezes a sub-application's middlewares
+    then). Returns the middleware, whose :meth:`~CORSMiddleware.set_policy` swaps the
+    policy at run time; it is also stored as ``app[corecors_aiohttp.CORS_KEY]``.
+    """
+    if not isinstance(app, web.Application):
+        raise TypeError(f"setup() needs an aiohttp.web.Application, not {type(app).__name__}")
+    if CORS_KEY in app:
+        raise RuntimeError(
+            "corecors_aiohttp.setup() was already called for this application; use "
+            "app[corecors_aiohttp.CORS_KEY].set_policy(...) to change the policy"
+        )
+    if app.pre_frozen:
+        raise RuntimeError(
+            "corecors_aiohttp.setup() must be called before the application starts, and "
+            "on a sub-application before it is added with add_subapp()/add_domain()"
+        )
+    if any(isinstance(middleware, CORSMiddleware) for middleware in app.middlewares):
+        raise RuntimeError(
+            "this application already has a cors_middleware() in its middlewares; use "
+            "either setup() or cors_middleware(), not both (setup() covers more)"
+        )
+    middleware = CORSMiddleware(
+        policy, routes=routes, check_websocket_origin=check_websocket_origin
+    )
+    middleware._app = app
+    app[CORS_KEY] = middleware
+    app.middlewares.insert(0, middleware)
+    app.router.register_resource(_PreflightResource(middleware, app.router))
+    app.on_response_prepare.append(middleware._on_response_prepare)
+    app.on_startup.append(middleware._on_startup)
+    return middleware
+
+
+def cors_middleware(
+    policy: CORSDecider,
+    *,
+    routes: Mapping[str, CORSDecider | None] | None = None,
+    check_websocket_origin: bool = False,
+) -> CORSMiddleware:
+    """The middleware alone, for ``web.Application(middlewares=[...])``. Prefer :func:`setup`.
+
+    Put it first in the list so that preflights are answered before authentication.
+    It answers preflights (for every path, routed or not), adds the headers to the
+    responses handlers return and to raised ``web.HTTPException``s (including the
+    router's 404/405 and those from sub-applications), and merges ``Vary``.
+
+    **What it cannot cover** (a middleware only sees what passes back through it):
+
+    * a response the handler prepared before returning (a ``StreamResponse`` after
+      ``await response.prepare(request)``, anything streamed): its headers are already
+      on the wire;
+    * the 500 response aiohttp builds for an unhandled exception, after every middleware
+      has been left.
+
+    Each of those logs a warning on the ``corecors.aiohttp`` logger the first time it
+    happens. :func:`setup` covers both, through ``app.on_response_prepare``. Add it
+    once per application; for sub-applications with their own policies use
+    :func:`setup` on them.
+    """
+    return CORSMiddleware(policy, routes=routes, check_websocket_origin=check_websocket_origin)

@@ -1,0 +1,96 @@
+"""Small aiohttp applications and helpers shared by the corecors_aiohttp tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import ClientResponse, web
+from aiohttp.test_utils import TestClient
+
+from corecors import CORSPolicy
+
+APP = "https://app.example.com"
+ADMIN = "https://admin.example.com"
+EVIL = "https://evil.example.net"
+
+ACAO = "Access-Control-Allow-Origin"
+ACAC = "Access-Control-Allow-Credentials"
+ACAM = "Access-Control-Allow-Methods"
+ACAH = "Access-Control-Allow-Headers"
+ACEH = "Access-Control-Expose-Headers"
+ACMA = "Access-Control-Max-Age"
+ACRM = "Access-Control-Request-Method"
+ACRH = "Access-Control-Request-Headers"
+PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+
+Client = TestClient[web.Request, web.Application]
+
+
+def api_policy(**overrides: Any) -> CORSPolicy:
+    """The policy most tests use: two exact origins, credentials, a few methods and headers."""
+    config: dict[str, Any] = {
+        "allow_origins": [APP, ADMIN],
+        "allow_methods": ["GET", "POST", "PUT", "DELETE"],
+        "allow_headers": ["content-type", "x-token"],
+        "expose_headers": ["x-request-id"],
+        "allow_credentials": True,
+        "max_age": 600,
+    }
+    config.update(overrides)
+    return CORSPolicy(**config)
+
+
+def public_policy() -> CORSPolicy:
+    """Any origin, no credentials: a static ``*``."""
+    return CORSPolicy(allow_origins=["*"], allow_methods=["GET", "PUT"])
+
+
+def preflight_headers(
+    origin: str = APP, method: str = "PUT", request_headers: str | None = None
+) -> dict[str, str]:
+    headers = {"Origin": origin, ACRM: method}
+    if request_headers is not None:
+        headers[ACRH] = request_headers
+    return headers
+
+
+def cors_headers(response: ClientResponse) -> dict[str, str]:
+    """The Access-Control-* response headers, by canonical name (each must appear once)."""
+    found: dict[str, str] = {}
+    for name, value in response.headers.items():
+        if name.lower().startswith("access-control-"):
+            assert name.lower() not in {key.lower() for key in found}, f"{name} sent twice"
+            found[name] = value
+    return found
+
+
+def assert_allowed(
+    response: ClientResponse, origin: str = APP, *, credentials: bool = True
+) -> None:
+    """The response lets ``origin`` read it: exactly one ACAO with its value, and Vary."""
+    assert response.headers.getall(ACAO) == [origin]
+    assert response.headers.get(ACAC) == ("true" if credentials else None)
+    assert response.headers.getall("Vary") == ["Origin"]
+
+
+def assert_not_allowed(response: ClientResponse) -> None:
+    """No CORS header at all, but still ``Vary: Origin`` (the answer depends on it)."""
+    assert cors_headers(response) == {}
+    assert response.headers.getall("Vary") == ["Origin"]
+
+
+async def ok(request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+class Counter:
+    """A handler that counts its calls (to show a preflight never reaches the app)."""
+
+    def __init__(self, response: Mapping[str, str] | None = None) -> None:
+        self.calls: list[str] = []
+        self.headers = dict(response or {})
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.calls.append(request.method)
+        return web.Response(text="counted", headers=self.headers)
