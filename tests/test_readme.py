@@ -71,3 +71,26 @@ async def test_starlette_example_applies_per_path_policies() -> None:
     api = await send(app, "GET", "/api/data", {"Origin": "https://pr-7.preview.example.com"})
     assert api.headers["access-control-allow-origin"] == "https://pr-7.preview.example.com"
     assert api.headers["access-control-expose-headers"] == "x-request-id"
+
+
+async def test_aiohttp_example_serves_cors(aiohttp_client: Any) -> None:
+    app = run_block("corecors_aiohttp.setup(")["app"]
+    client = await aiohttp_client(app)
+    origin = "https://client.example.org"
+    preflight = await client.options(
+        "/hello",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "x-requested-with",
+        },
+    )
+    assert preflight.status == 204
+    assert preflight.headers["Access-Control-Max-Age"] == "3600"
+    response = await client.get("/hello", headers={"Origin": origin})
+    assert await response.text() == "Hello!"
+    assert response.headers["Access-Control-Allow-Origin"] == origin
+    assert response.headers["Access-Control-Expose-Headers"] == "x-custom-server-header"
+    missing = await client.get("/nowhere", headers={"Origin": origin})
+    assert missing.status == 404
+    assert missing.headers["Access-Control-Allow-Origin"] == origin
