@@ -23,13 +23,17 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples
-	$(BIN)/ruff format --check src tests examples
+	$(BIN)/ruff check src tests examples benchmarks
+	$(BIN)/ruff format --check src tests examples benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## The main job: explain a cross-origin request under the embedded default policy.
+## The main job: the demo, on the embedded default policy (Ctrl-C stops it).
+demo: $(STAMP)
+	$(BIN)/corecors demo
+
+## Explain one cross-origin request under the embedded default policy.
 explain: $(STAMP)
 	$(BIN)/corecors explain --origin https://app.example.com --method PUT --header content-type --header authorization --credentials
 

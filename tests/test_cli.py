@@ -215,3 +215,9 @@ def test_bare_header_name_always_needs_a_preflight(name: str) -> None:
 def test_bare_content_type_stands_for_json() -> None:
     result = run("explain", "--origin", "https://app.example.com", "--header", "content-type")
     assert "     > content-type: application/json\n" in result.stdout
+
+
+def test_demo_subcommand_is_wired() -> None:
+    result = run("demo", "--help")
+    assert result.returncode == 0
+    assert "--server" in result.stdout

@@ -21,6 +21,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from . import demo
 from .errors import CORSConfigError
 from .explain import Step, explain, governing_table
 from .lint import lint_file
@@ -315,6 +316,10 @@ def _add_request_arguments(parser: argparse.ArgumentParser, *, origin_required: 
     )
 
 
+def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    return demo.run(args, out)  # imports a web framework only now
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corecors", description="Explain, lint and probe CORS policies."
@@ -351,6 +356,18 @@ def build_parser() -> argparse.ArgumentParser:
     lint_parser.add_argument("file", help="the TOML policy file")
     lint_parser.add_argument("--json", action="store_true", help="machine-readable output")
     lint_parser.set_defaults(handler=_cmd_lint)
+
+    demo_parser = commands.add_parser(
+        "demo",
+        help="see CORS work and fail in your browser, with corecors' reasons",
+        description=(
+            "Serve an API under a policy (the embedded default, or --config) and a page on "
+            "another origin that runs a live table of allowed and blocked cross-origin "
+            "requests. Ctrl-C stops."
+        ),
+    )
+    demo.add_arguments(demo_parser)
+    demo_parser.set_defaults(handler=_cmd_demo)
 
     probe_parser = commands.add_parser(
         "probe",
