@@ -14,8 +14,20 @@ from corecors import (
     Rejection,
     RequestInfo,
 )
+from corecors.browser import BrowserRequest, FailureStep, check_preflight
 
-from .scenarios import ACAC, ACAH, ACAM, ACAO, APP, EVIL, SCENARIOS, Scenario, build_policy
+from .scenarios import (
+    ACAC,
+    ACAH,
+    ACAM,
+    ACAO,
+    APP,
+    EVIL,
+    POLICIES,
+    SCENARIOS,
+    Scenario,
+    build_policy,
+)
 
 
 def decide(scenario: Scenario) -> Decision:
@@ -246,3 +258,42 @@ def test_websocket_malformed_origin_refused() -> None:
     decision = build_policy("patterns").decide_websocket("https://A.example.com")
     assert decision.status == 403
     assert decision.rejection is Rejection.ORIGIN_MALFORMED
+
+
+DEBUG_POLICY = {**POLICIES["credentialed"], "debug": True, "allow_origins": [APP]}
+
+
+@pytest.mark.parametrize(
+    ("request_method", "request_headers", "private_network", "step"),
+    [
+        ("patch", None, False, FailureStep.METHOD_NOT_ALLOWED),
+        ("PUT", "x-other", False, FailureStep.HEADER_NOT_ALLOWED),
+        ("PUT", None, True, FailureStep.MISSING_ALLOW_PRIVATE_NETWORK),
+    ],
+)
+def test_debug_mode_lets_the_browser_name_the_real_cause(
+    request_method: str, request_headers: str | None, private_network: bool, step: FailureStep
+) -> None:
+    policy = CORSPolicy(**DEBUG_POLICY)
+    decision = policy.decide(
+        RequestInfo("OPTIONS", APP, request_method, request_headers, private_network)
+    )
+    assert decision.kind is DecisionKind.PREFLIGHT_REJECTED
+    assert not decision.allowed
+    assert decision.status == 204
+    headers = dict(decision.headers)
+    assert headers[ACAO] == APP
+    assert "Access-Control-Max-Age" not in headers  # a debugging answer is never cached
+    assert headers[DEBUG_REASON_HEADER] == decision.reason
+    page_headers = [("x-other", "1")] if request_headers else []
+    request = BrowserRequest(
+        APP, request_method, page_headers, credentials=True, private_network=private_network
+    )
+    verdict = check_preflight(request, decision.status, list(decision.headers))
+    assert verdict.step is step
+
+
+def test_debug_mode_still_refuses_foreign_origins_with_403_and_no_cors_headers() -> None:
+    decision = CORSPolicy(**DEBUG_POLICY).decide(RequestInfo("OPTIONS", EVIL, "PUT"))
+    assert decision.status == 403
+    assert [name for name, _ in decision.headers] == [DEBUG_REASON_HEADER]

@@ -361,23 +361,20 @@ class CompiledPolicy:
         else:
             method_rejection, reason = self._explain_method(method)
             if method_rejection is not None:
-                return self._reject(
-                    DecisionKind.PREFLIGHT_REJECTED, 403, vary, method_rejection, reason
-                )
+                return self._reject_preflight(origin, vary, method_rejection, reason)
             allow_methods = (ALLOW_METHODS, method)  # any method allowed: echo the token
 
         allow_headers: Headers = ()
         if header_list:
-            answer = self._answer_request_headers(header_list, vary)
+            answer = self._answer_request_headers(origin, header_list, vary)
             if type(answer) is Decision:
                 return answer
             allow_headers = answer  # type: ignore[assignment]
 
         if private_network:
             if not self._private_network:
-                return self._reject(
-                    DecisionKind.PREFLIGHT_REJECTED,
-                    403,
+                return self._reject_preflight(
+                    origin,
                     vary,
                     Rejection.PRIVATE_NETWORK_NOT_ALLOWED,
                     "the preflight asks for private network access "
@@ -397,7 +394,7 @@ class CompiledPolicy:
         )
 
     def _answer_request_headers(
-        self, header_list: str, vary: tuple[str, ...]
+        self, origin: str, header_list: str, vary: tuple[str, ...]
     ) -> Headers | Decision:
         """The ``Access-Control-Allow-Headers`` line for a requested list, or a rejection."""
         if not self._any_header and len(header_list) <= self._max_headers_length:
@@ -417,17 +414,11 @@ class CompiledPolicy:
                 f"({self._max_headers_length} characters, {self._max_headers_count} "
                 f"names): {printable(header_list)}"
             )
-            return self._reject(
-                DecisionKind.PREFLIGHT_REJECTED,
-                403,
-                vary,
-                Rejection.REQUEST_HEADERS_MALFORMED,
-                reason,
-            )
+            return self._reject_preflight(origin, vary, Rejection.REQUEST_HEADERS_MALFORMED, reason)
         allowed = self._allowed_headers
         for name in names:
             if name not in allowed and (not self._any_header or name == "authorization"):
-                return self._reject_header(name, vary)
+                return self._reject_header(origin, name, vary)
         if not names:
             return ()
         if self._any_header:
@@ -447,6 +438,37 @@ class CompiledPolicy:
         logger.debug("CORS %s: %s", kind.value, reason)
         headers: Headers = ((DEBUG_REASON_HEADER, reason),) if self._debug else ()
         return Decision(kind, status, headers, vary, reason, rejection)
+
+    def _reject_preflight(
+        self, origin: str, vary: tuple[str, ...], rejection: Rejection, reason: str
+    ) -> Decision:
+        """Refuse a preflight from an allowed origin (its method, headers or PNA request).
+
+        Normally 403 with no CORS headers. With ``debug=True`` the answer is instead the
+        success status with the allow lists minus what was refused (and no max-age, so it
+        is not cached): the browser's console then names the real cause ("Method patch is
+        not allowed ...") instead of a missing Access-Control-Allow-Origin. The origin is
+        an allowed one, so this discloses nothing it could not learn from its own preflights.
+        """
+        if not self._debug:
+            return self._reject(DecisionKind.PREFLIGHT_REJECTED, 403, vary, rejection, reason)
+        logger.debug("CORS %s: %s", DecisionKind.PREFLIGHT_REJECTED.value, reason)
+        headers: list[tuple[str, str]] = [(ALLOW_ORIGIN, "*" if self._any_origin else origin)]
+        if self._credentials:
+            headers.append((ALLOW_CREDENTIALS, "true"))
+        if self._allow_methods_header is not None:
+            headers.append(self._allow_methods_header)
+        if not self._any_header and self._allowed_headers:
+            headers.extend(self._allow_headers_line)
+        headers.append((DEBUG_REASON_HEADER, reason))
+        return Decision(
+            DecisionKind.PREFLIGHT_REJECTED,
+            self._preflight_status,
+            tuple(headers),
+            vary,
+            reason,
+            rejection,
+        )
 
     def _explain_origin(self, origin: str) -> tuple[Rejection, str]:
         if origin == "null":
@@ -494,19 +516,17 @@ class CompiledPolicy:
             f"the method {printable(method)} is not in allow_methods{hint}",
         )
 
-    def _reject_header(self, name: str, vary: tuple[str, ...]) -> Decision:
+    def _reject_header(self, origin: str, name: str, vary: tuple[str, ...]) -> Decision:
         if name == "authorization" and self._any_header:
-            return self._reject(
-                DecisionKind.PREFLIGHT_REJECTED,
-                403,
+            return self._reject_preflight(
+                origin,
                 vary,
                 Rejection.AUTHORIZATION_NOT_COVERED_BY_WILDCARD,
                 "'authorization' is not covered by '*' in allow_headers (the Fetch standard "
                 "excludes it); list 'authorization' explicitly",
             )
-        return self._reject(
-            DecisionKind.PREFLIGHT_REJECTED,
-            403,
+        return self._reject_preflight(
+            origin,
             vary,
             Rejection.HEADER_NOT_ALLOWED,
             f"the request header {printable(name)} is not in allow_headers; add it if the "

@@ -81,6 +81,11 @@ class CORSPolicy(CompiledPolicy):
 
     ``max_age`` (seconds, 0 to 86400) lets browsers cache a preflight's answer;
     ``None`` leaves the header out and browsers use 5 seconds.
+
+    ``debug=True`` is for development: rejected requests carry a ``CORS-Rejection-Reason``
+    header, and a preflight from an allowed origin refused for its method, headers or
+    private-network request gets the allow lists minus the refused item, so the browser's
+    console names the real cause.
     """
 
     __slots__ = (
