@@ -31,7 +31,16 @@ from urllib.parse import quote, urlsplit
 
 from . import browser
 from .browser import BrowserRequest, BrowserVerdict, FailureStep
+from .decision import (
+    ALLOW_CREDENTIALS,
+    ALLOW_HEADERS,
+    ALLOW_METHODS,
+    ALLOW_ORIGIN,
+    EXPOSE_HEADERS,
+    MAX_AGE,
+)
 from .origins import parse_origin
+from .tokens import NORMALIZED_METHODS, is_token
 
 __all__ = [
     "FINDINGS",
@@ -59,18 +68,8 @@ USER_AGENT: Final = "corecors-probe (https://pypi.org/project/corecors/)"
 MAX_BODY_BYTES: Final = 64 * 1024
 """At most this much of a response body is read (and dropped) before the connection closes."""
 
-_ACAO: Final = "Access-Control-Allow-Origin"
-_ACAC: Final = "Access-Control-Allow-Credentials"
-_ACAM: Final = "Access-Control-Allow-Methods"
-_ACAH: Final = "Access-Control-Allow-Headers"
-_ACEH: Final = "Access-Control-Expose-Headers"
-_ACMA: Final = "Access-Control-Max-Age"
 _URL_SAFE: Final = "/%:@!$&'()*+,;=-._~"
 _AUTH_STATUSES: Final = frozenset({401, 403, 407})
-_NORMALIZED_METHODS: Final = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
-_TCHARS: Final = frozenset(
-    "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-)
 
 #: Every finding code, with what it means. The browser's own failure steps come first.
 FINDINGS: Final[dict[str, str]] = {
@@ -362,7 +361,7 @@ def _tokens(value: str | None) -> list[str]:
 
 def _invalid_token(headers: Headers, name: str) -> str | None:
     for item in _tokens(_joined(headers, name)):
-        if not all(char in _TCHARS for char in item):
+        if not is_token(item):
             return item
     return None
 
@@ -385,8 +384,8 @@ def _credential_faults(
     subject: str,
 ) -> list[Finding]:
     findings = []
-    allow_origin = _joined(headers, _ACAO)
-    allow_credentials = _joined(headers, _ACAC)
+    allow_origin = _joined(headers, ALLOW_ORIGIN)
+    allow_credentials = _joined(headers, ALLOW_CREDENTIALS)
     if allow_origin == "*" and allow_credentials == "true":
         findings.append(
             Finding(
@@ -400,7 +399,7 @@ def _credential_faults(
             )
         )
     if allow_credentials is not None and allow_credentials != "true":
-        lines = len(_values(headers, _ACAC))
+        lines = len(_values(headers, ALLOW_CREDENTIALS))
         shown = (
             f"{lines} lines, read as '{allow_credentials}'"
             if lines > 1
@@ -503,8 +502,8 @@ def diagnose_preflight(
             )
         )
     for name, code in (
-        (_ACAM, FailureStep.INVALID_ALLOW_METHODS.value),
-        (_ACAH, FailureStep.INVALID_ALLOW_HEADERS.value),
+        (ALLOW_METHODS, FailureStep.INVALID_ALLOW_METHODS.value),
+        (ALLOW_HEADERS, FailureStep.INVALID_ALLOW_HEADERS.value),
     ):
         bad = _invalid_token(headers, name)
         if bad is not None and verdict.step is not FailureStep(code):
@@ -524,7 +523,7 @@ def diagnose_preflight(
         FailureStep.MISSING_ALLOW_CREDENTIALS,
     ):
         findings.extend(_credential_faults(request, headers, "preflight", "the preflight response"))
-    max_age = _values(headers, _ACMA)
+    max_age = _values(headers, MAX_AGE)
     if max_age and (len(max_age) > 1 or not max_age[0].isascii() or not max_age[0].isdigit()):
         shown = ", ".join(max_age)
         findings.append(
@@ -550,7 +549,7 @@ def _answered_by_cors_layer(headers: Headers) -> bool:
 
 def _method_case_faults(request: BrowserRequest, headers: Headers) -> list[Finding]:
     method = browser.normalize_method(request.method)
-    listed = _tokens(_joined(headers, _ACAM))
+    listed = _tokens(_joined(headers, ALLOW_METHODS))
     findings = []
     near = [item for item in listed if item != method and item.upper() == method.upper()]
     if near and method not in listed and method not in browser.SAFELISTED_METHODS:
@@ -567,7 +566,7 @@ def _method_case_faults(request: BrowserRequest, headers: Headers) -> list[Findi
     lowercase = [
         item
         for item in listed
-        if item.upper() in _NORMALIZED_METHODS
+        if item.upper() in NORMALIZED_METHODS
         and item != item.upper()
         and item.upper() != method.upper()
     ]
@@ -597,7 +596,7 @@ def diagnose_actual(
     """Every finding about the response to the actual request."""
     verdict = verdict or browser.check_response(request, status, headers)
     findings = _blocking(verdict, "actual")
-    allow_origin = _joined(headers, _ACAO)
+    allow_origin = _joined(headers, ALLOW_ORIGIN)
     if verdict.step is FailureStep.MISSING_ALLOW_ORIGIN:
         if status >= 400:
             findings.append(
@@ -636,7 +635,7 @@ def diagnose_actual(
                 "send 'Origin: null' there; probe the Location next (or avoid the redirect)",
             )
         )
-    values = _values(headers, _ACAO)
+    values = _values(headers, ALLOW_ORIGIN)
     vary = {item.lower() for item in _tokens(_joined(headers, "Vary"))}
     if len(values) == 1 and values[0] not in ("*", "") and not vary & {"origin", "*"}:
         findings.append(
@@ -656,7 +655,7 @@ def diagnose_actual(
         FailureStep.MISSING_ALLOW_CREDENTIALS,
     ):
         findings.extend(_credential_faults(request, headers, "actual", "the response"))
-    expose = [item.lower() for item in _tokens(_joined(headers, _ACEH))]
+    expose = [item.lower() for item in _tokens(_joined(headers, EXPOSE_HEADERS))]
     if request.credentials and "*" in expose and allow_origin is not None:
         findings.append(
             Finding(
@@ -704,7 +703,7 @@ def parse_target(url: str) -> Target | str:
 
 def _request_problem(request: BrowserRequest) -> str | None:
     """Why ``fetch()`` would refuse ``request``, or None (the oracle checks this first)."""
-    verdict = browser.check_response(request, 200, [(_ACAO, "*")])
+    verdict = browser.check_response(request, 200, [(ALLOW_ORIGIN, "*")])
     return verdict.message if verdict.step is FailureStep.INVALID_REQUEST else None
 
 
