@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: venv test test-fast lint typecheck check demo explain clean
+.PHONY: venv test test-fast lint typecheck check demo explain fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,13 +18,17 @@ venv: $(STAMP)
 test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest
 
+## The long hostile-input fuzzing run (hypothesis, high example counts; several minutes).
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest -m fuzz
+
 ## Tests only, no lint.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples benchmarks
-	$(BIN)/ruff format --check src tests examples benchmarks
+	$(BIN)/ruff check src tests examples benchmarks fuzz
+	$(BIN)/ruff format --check src tests examples benchmarks fuzz
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

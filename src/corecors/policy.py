@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from .decision import CompiledPolicy
 from .errors import CORSConfigError, CORSConfigWarning
+from .origin_regex import RegexFinding, audit_origin_regex, escape_bare_dots
 from .origins import OriginMatcher, OriginPattern, is_loopback_host, parse_origin_pattern
 from .tokens import (
     FORBIDDEN_METHODS,
@@ -34,12 +35,8 @@ MAX_AGE_LIMIT: Final = 86400
 _CHROMIUM_MAX_AGE: Final = 7200
 _PREFLIGHT_STATUSES: Final = (200, 204)
 
-# Probe origins no sane allowlist contains: a regex matching them allows every origin.
-_UNRELATED_ORIGINS: Final = (
-    "https://corecors-probe.invalid",
-    "https://attacker.example.net",
-    "http://evil.test",
-)
+# Regex findings that mean "matches a domain the author did not mean", most telling first.
+_FOREIGN_KINDS: Final = ("unescaped-dot", "unpinned-end", "unpinned-start", "unpinned-label")
 
 OriginPredicate = Callable[[str], bool]
 
@@ -185,7 +182,14 @@ class CORSPolicy(CompiledPolicy):
         any_origin, patterns = self._check_origins(
             origins, allow_credentials is True, flags, problems, found_warnings, advisories
         )
-        regex = self._check_regex(allow_origin_regex, allow_credentials is True, problems)
+        regex = self._check_regex(
+            allow_origin_regex,
+            allow_credentials is True,
+            dangerously_allow_insecure_origins is True,
+            problems,
+            found_warnings,
+            advisories,
+        )
         if allow_origin_predicate is not None and not callable(allow_origin_predicate):
             problems.append("allow_origin_predicate must be a function taking the origin string")
         if any_origin and (regex is not None or allow_origin_predicate is not None):
@@ -392,8 +396,22 @@ class CORSPolicy(CompiledPolicy):
 
     @staticmethod
     def _check_regex(
-        source: str | None, credentials: bool, problems: list[str]
+        source: str | None,
+        credentials: bool,
+        insecure_allowed: bool,
+        problems: list[str],
+        found_warnings: list[str],
+        advisories: list[str],
     ) -> re.Pattern[str] | None:
+        """Compile ``allow_origin_regex`` and audit it (:mod:`corecors.origin_regex`).
+
+        Catastrophic backtracking is refused always. A regex that also matches origins on
+        registrable domains it was not written for (unrelated origins, an unescaped ``.``,
+        an unpinned start or end, a wildcard label) is refused with credentials and warned
+        about without. ``http://`` matches are refused with credentials (unless
+        ``dangerously_allow_insecure_origins``) and recorded without. An unescaped ``.``
+        that stays on the same site is a warning.
+        """
         if source is None:
             return None
         if not isinstance(source, str):
@@ -401,16 +419,83 @@ class CORSPolicy(CompiledPolicy):
             return None
         try:
             regex = re.compile(source)
-        except re.error as error:
+        except (re.error, OverflowError, RecursionError) as error:
             problems.append(f"allow_origin_regex {source!r} does not compile: {error}")
             return None
-        if credentials and any(regex.fullmatch(probe) for probe in _UNRELATED_ORIGINS):
+        findings: dict[str, RegexFinding] = {}
+        try:
+            audit = audit_origin_regex(regex, _registrable_domain)
+        except RecursionError:
             problems.append(
-                f"allow_origin_regex {source!r} matches unrelated origins such as "
-                f"{_UNRELATED_ORIGINS[0]!r} and allow_credentials=True: that reflects any "
-                "origin; anchor it to your own domain, with literal dots escaped "
-                r"(e.g. r'https://[a-z0-9-]+\.example\.com')"
+                f"allow_origin_regex {source!r} is nested too deeply to be checked; simplify "
+                "it, or use allow_origins patterns such as 'https://*.example.com'"
             )
+            return None
+        for finding in audit:
+            findings.setdefault(finding.kind, finding)
+        shown = f"allow_origin_regex {source!r}"
+
+        nested = findings.get("backtracking")
+        if nested is not None:
+            problems.append(
+                f"{shown} repeats a group whose iterations can split the same text in many "
+                f"ways ({nested.detail}), so a crafted Origin header makes matching take "
+                "exponential time; start or end each repeated group with a character nothing "
+                r"else in it matches, e.g. r'https://([a-z0-9-]+\.)*example\.com', or use "
+                "allow_origins=['https://*.example.com']"
+            )
+            return regex
+
+        any_origin = findings.get("any-origin")
+        if any_origin is not None:
+            if credentials:
+                problems.append(
+                    f"{shown} matches unrelated origins such as {any_origin.example!r} and "
+                    "allow_credentials=True: that reflects any origin; anchor it to your own "
+                    "domain, with literal dots escaped "
+                    r"(e.g. r'https://[a-z0-9-]+\.example\.com')"
+                )
+            else:
+                found_warnings.append(
+                    f"{shown} matches unrelated origins such as {any_origin.example!r}: if "
+                    "every origin may read these responses, write allow_origins=['*'] (one "
+                    "answer for all, which caches can share); otherwise anchor it to your own "
+                    r"domain, with literal dots escaped (e.g. r'https://[a-z0-9-]+\.example\.com')"
+                )
+        else:
+            for kind in _FOREIGN_KINDS:
+                foreign = findings.get(kind)
+                if foreign is None:
+                    continue
+                cause, fix = _regex_cause_and_fix(source, foreign)
+                clause = ", and allow_credentials=True" if credentials else ""
+                (problems if credentials else found_warnings).append(
+                    f"{shown} also matches {foreign.example!r}, on a domain it was not written "
+                    f"for (anyone who registers that domain gets in){clause}: {cause}; {fix}"
+                )
+
+        same_site = findings.get("unescaped-dot-same-site")
+        if same_site is not None and "unescaped-dot" not in findings:
+            found_warnings.append(
+                f"{shown} has an unescaped '.', which matches any character (it also matches "
+                f"{same_site.example!r}); {_escape_fix(source)}"
+            )
+
+        insecure = findings.get("insecure")
+        if insecure is not None and insecure.example is not None:
+            secure = "wss" if insecure.example.startswith("ws:") else "https"
+            if credentials and not insecure_allowed:
+                problems.append(
+                    f"{shown} also matches {insecure.example!r}, an insecure origin, and "
+                    "allow_credentials=True: anyone on the network path can inject script into "
+                    f"it and read your users' data; match only {secure}:// (write '{secure}://', "
+                    f"not '{secure}?://'; loopback hosts are exempt), or set "
+                    "dangerously_allow_insecure_origins=True"
+                )
+            else:
+                advisories.append(
+                    f"{shown} also matches insecure origins such as {insecure.example!r}"
+                )
         return regex
 
     @staticmethod
@@ -569,6 +654,73 @@ def _public_suffix_wildcards(patterns: list[OriginPattern]) -> list[OriginPatter
 
 
 _PSL_CACHE: list[Any] = []
+
+
+def _registrable_domain(host: str) -> str | None:
+    """The registrable domain (eTLD+1) of ``host``; ``None`` if it is a public suffix."""
+    from publicsuffixlist import PublicSuffixList  # configuration time only
+
+    site: str | None = _public_suffix_list(PublicSuffixList).privatesuffix(host)
+    return site
+
+
+def _escape_fix(source: str) -> str:
+    """How to escape the literal dots of ``source``: the escaped regex when that is enough."""
+    escaped = escape_bare_dots(source)
+    try:
+        clean = not any(
+            finding.kind.startswith("unescaped-dot")
+            for finding in audit_origin_regex(re.compile(escaped), _registrable_domain)
+        )
+    except re.error:
+        clean = False
+    if clean and escaped != source:
+        return f"escape literal dots: {_raw(escaped)}"
+    return r"escape every literal '.' as '\.'"
+
+
+def _raw(pattern: str) -> str:
+    """``pattern`` as a raw string literal, for messages."""
+    if "'" in pattern or pattern.endswith("\\"):
+        return repr(pattern)
+    return f"r'{pattern}'"
+
+
+def _regex_cause_and_fix(source: str, finding: RegexFinding) -> tuple[str, str]:
+    """Why a regex matches a foreign domain, and what to write instead."""
+    site = finding.site or ""
+    if "." in site and not site.replace(".", "").isdigit() and not site.startswith("["):
+        example_site, escaped = site, re.escape(site)
+    else:
+        example_site, escaped = "example.com", r"example\.com"
+    structured = f"allow_origins=['https://*.{example_site}']"
+    if finding.kind == "unescaped-dot":
+        return "it has an unescaped '.', which matches any character", _escape_fix(source)
+    if finding.kind == "unpinned-end":
+        anchored = _raw(r"https://[a-z0-9-]+\." + escaped)
+        return (
+            "nothing stops the match after your domain (a trailing '.*' or similar)",
+            f"end the regex with your domain, e.g. {anchored}, or use {structured}",
+        )
+    if finding.kind == "unpinned-start":
+        bounded = _raw(r"https://([a-z0-9-]+\.)?" + escaped)
+        return (
+            r"your domain is not preceded by '\.' or '//', so any domain that ends with the "
+            "same letters matches",
+            rf"put '\.' before it, e.g. {bounded}, or use {structured}",
+        )
+    if finding.detail:
+        own = _raw(r"https://([a-z0-9-]+\.)?yourname\." + re.escape(finding.detail))
+        return (
+            f"it takes any name under {finding.detail!r}, where anyone can register one",
+            f"name your own domain under it, e.g. {own}",
+        )
+    return (
+        "its top-level domain is a wildcard, and anyone can register the same name under "
+        "another one",
+        r"spell out your domain, e.g. r'https://[a-z0-9-]+\.example\.com', or use "
+        "allow_origins=['https://*.example.com']",
+    )
 
 
 def _public_suffix_list(factory: Callable[[], Any]) -> Any:
