@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: venv test test-fast lint typecheck check demo explain fuzz clean
+.PHONY: venv test test-fast lint typecheck check demo explain fuzz bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,14 @@ test: $(STAMP) lint typecheck
 ## The long hostile-input fuzzing run (hypothesis, high example counts; several minutes).
 fuzz: $(STAMP)
 	$(BIN)/python -m pytest -m fuzz
+
+## Benchmarks against the peers (about 8 minutes; see docs/performance.md).
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+## The same in about a minute.
+bench-quick: $(STAMP)
+	$(BIN)/python -m benchmarks --quick
 
 ## Tests only, no lint.
 test-fast: $(STAMP)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import enum
 import logging
-from typing import NamedTuple
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple
 
 from .origins import OriginMatcher, parse_origin
 from .tokens import FORBIDDEN_METHODS, is_token, parse_request_header_names, printable
@@ -114,20 +115,91 @@ class RequestInfo(NamedTuple):
     """The request path, for choosing among per-path policies."""
 
 
-class Decision(NamedTuple):
-    """What to do with one request. Immutable; compare and log it freely."""
+AsgiHeaders = tuple[tuple[bytes, bytes], ...]
 
-    kind: DecisionKind
-    status: int | None
-    """A status to reply with (preflights) instead of calling the app; ``None``: call the app."""
-    headers: Headers
-    """The CORS response headers to set (``Vary`` is separate)."""
-    vary: tuple[str, ...]
-    """Header names to merge into the response's ``Vary``."""
-    reason: str | None = None
-    """Why the request was not allowed, in words a developer understands."""
-    rejection: Rejection | None = None
-    """``reason`` as a machine-readable code."""
+
+class Decision:
+    """What to do with one request. Immutable; compare and log it freely.
+
+    Built as ``Decision(kind, status, headers, vary, reason=None, rejection=None)``; equal
+    when those six fields are equal. A refusal's ``reason`` and ``rejection`` are worked
+    out when first read, so that a refusal nobody reads costs no explanation.
+    """
+
+    __slots__ = (
+        "_asgi",
+        "_memo",
+        "_pending",
+        "_reason",
+        "_rejection",
+        "headers",
+        "kind",
+        "status",
+        "vary",
+    )
+
+    if TYPE_CHECKING:  # read-only to type checkers; at run time, slots (see __setattr__)
+
+        @property
+        def kind(self) -> DecisionKind: ...
+        @property
+        def status(self) -> int | None:
+            """A status to reply with (preflights) instead of calling the app; ``None``: call
+            the app."""
+
+        @property
+        def headers(self) -> Headers:
+            """The CORS response headers to set (``Vary`` is separate)."""
+
+        @property
+        def vary(self) -> tuple[str, ...]:
+            """Header names to merge into the response's ``Vary``."""
+
+    _reason: str | None
+    _rejection: Rejection | None
+    # A refusal not explained yet: (policy, origin, prefix of the reason), else None.
+    _pending: tuple[CompiledPolicy, str, str] | None
+    # The headers and the Vary line as ASGI header lines (lowercase names, latin-1 bytes),
+    # when known in advance (prebuilt decisions); None: the ASGI adapter encodes them.
+    _asgi: AsgiHeaders | None
+    # For decisions built once at compile time (and so few and long-lived): where an adapter
+    # may keep its own encoding of this decision, under a key of its own. None otherwise,
+    # so that nothing is ever stored per request.
+    _memo: dict[str, object] | None
+
+    def __init__(
+        self,
+        kind: DecisionKind,
+        status: int | None,
+        headers: Headers,
+        vary: tuple[str, ...],
+        reason: str | None = None,
+        rejection: Rejection | None = None,
+    ) -> None:
+        set_ = object.__setattr__
+        set_(self, "kind", kind)
+        set_(self, "status", status)
+        set_(self, "headers", headers)
+        set_(self, "vary", vary)
+        set_(self, "_reason", reason)
+        set_(self, "_rejection", rejection)
+        set_(self, "_pending", None)
+        set_(self, "_asgi", None)
+        set_(self, "_memo", None)
+
+    @property
+    def reason(self) -> str | None:
+        """Why the request was not allowed, in words a developer understands."""
+        if self._pending is not None:
+            self._explain()
+        return self._reason
+
+    @property
+    def rejection(self) -> Rejection | None:
+        """``reason`` as a machine-readable code."""
+        if self._pending is not None:
+            self._explain()
+        return self._rejection
 
     @property
     def allowed(self) -> bool:
@@ -138,10 +210,135 @@ class Decision(NamedTuple):
     def is_preflight(self) -> bool:
         return self.kind in (DecisionKind.PREFLIGHT_ALLOWED, DecisionKind.PREFLIGHT_REJECTED)
 
+    def _explain(self) -> None:
+        pending = self._pending
+        if pending is None:
+            return
+        policy, origin, prefix = pending
+        rejection, reason = policy._explain_origin(origin)
+        set_ = object.__setattr__
+        set_(self, "_rejection", rejection)
+        set_(self, "_reason", prefix + reason)
+        set_(self, "_pending", None)
 
+    def _fields(self) -> tuple[object, ...]:
+        return (self.kind, self.status, self.headers, self.vary, self.reason, self.rejection)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Decision):
+            return NotImplemented
+        return self is other or self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __iter__(self) -> Iterator[object]:
+        """The six fields in order, so that a decision unpacks like the named tuple it was."""
+        return iter(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Decision(kind={self.kind!r}, status={self.status!r}, headers={self.headers!r}, "
+            f"vary={self.vary!r}, reason={self.reason!r}, rejection={self.rejection!r})"
+        )
+
+    def __reduce__(self) -> tuple[type[Decision], tuple[object, ...]]:
+        return (Decision, self._fields())
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Decision is immutable; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Decision is immutable; cannot delete {name!r}")
+
+
+class _NewDecision(Decision):
+    """Builds a :class:`Decision` fast (hot path): plain slot stores, then the class swap.
+
+    ``Decision.__setattr__`` refuses every assignment, which makes its own constructor go
+    through ``object.__setattr__`` eight times. This twin has the same slots and ordinary
+    assignment; :func:`_decision` fills one and turns it into a ``Decision``.
+    """
+
+    __slots__ = ()
+    __setattr__ = object.__setattr__  # type: ignore[assignment]
+    __delattr__ = object.__delattr__
+
+    if TYPE_CHECKING:
+        kind: DecisionKind
+        status: int | None
+        headers: Headers
+        vary: tuple[str, ...]
+
+    def __init__(
+        self,
+        kind: DecisionKind,
+        status: int | None,
+        headers: Headers,
+        vary: tuple[str, ...],
+        reason: str | None,
+        rejection: Rejection | None,
+        pending: tuple[CompiledPolicy, str, str] | None,
+        asgi: AsgiHeaders | None,
+        memo: dict[str, object] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.status = status
+        self.headers = headers
+        self.vary = vary
+        self._reason = reason
+        self._rejection = rejection
+        self._pending = pending
+        self._asgi = asgi
+        self._memo = memo
+
+
+def _decision(
+    kind: DecisionKind,
+    status: int | None,
+    headers: Headers,
+    vary: tuple[str, ...],
+    reason: str | None = None,
+    rejection: Rejection | None = None,
+    pending: tuple[CompiledPolicy, str, str] | None = None,
+    asgi: AsgiHeaders | None = None,
+    memo: dict[str, object] | None = None,
+) -> Decision:
+    decision = _NewDecision(kind, status, headers, vary, reason, rejection, pending, asgi, memo)
+    decision.__class__ = Decision  # type: ignore[assignment]
+    return decision
+
+
+_LATIN_1 = "latin-1"
+
+
+def asgi_header_lines(headers: Headers, vary: tuple[str, ...]) -> AsgiHeaders:
+    """A decision's headers and ``Vary`` as ASGI header lines: lowercase names, latin-1 bytes.
+
+    The names in ``vary`` are distinct (as the core makes them) and become one line.
+    """
+    lines = [(name.lower().encode(_LATIN_1), value.encode(_LATIN_1)) for name, value in headers]
+    if vary:
+        lines.append((b"vary", ", ".join(vary).encode(_LATIN_1)))
+    return tuple(lines)
+
+
+def _prebuilt(
+    kind: DecisionKind, status: int | None, headers: Headers, vary: tuple[str, ...]
+) -> Decision:
+    """A decision built at compile time, with its ASGI header lines encoded once."""
+    return _decision(kind, status, headers, vary, asgi=asgi_header_lines(headers, vary), memo={})
+
+
+_DEBUG = logging.DEBUG
 _VARY_ORIGIN = ("Origin",)
-# Building the tuple directly skips the named tuple's Python-level __new__ (hot path).
-_new_decision = tuple.__new__
+_ASGI_VARY_ORIGIN = asgi_header_lines((), _VARY_ORIGIN)
+# Enum members as module constants: attribute access on an Enum class is slow (hot path).
+_NOT_CORS = DecisionKind.NOT_CORS
+_ACTUAL_ALLOWED = DecisionKind.ACTUAL_ALLOWED
+_ACTUAL_REJECTED = DecisionKind.ACTUAL_REJECTED
+_PREFLIGHT_ALLOWED = DecisionKind.PREFLIGHT_ALLOWED
+_PREFLIGHT_REJECTED = DecisionKind.PREFLIGHT_REJECTED
 
 
 class CompiledPolicy:
@@ -165,16 +362,22 @@ class CompiledPolicy:
         "_any_origin",
         "_credentials",
         "_debug",
+        "_has_patterns",
+        "_longest_method",
         "_matcher",
         "_max_headers_count",
         "_max_headers_length",
         "_max_origin_length",
         "_no_origin",
+        "_origin_limit",
+        "_preflight_by_origin",
         "_preflight_status",
         "_preflight_tail",
         "_preflight_vary",
         "_private_network",
+        "_refused_preflight_asgi",
         "_wildcard_actual",
+        "_wildcard_preflight",
     )
 
     _actual_by_origin: dict[str, Decision]
@@ -192,13 +395,19 @@ class CompiledPolicy:
     _matcher: OriginMatcher
     _max_headers_count: int
     _max_headers_length: int
+    _has_patterns: bool
+    _longest_method: int
     _max_origin_length: int
     _no_origin: Decision
+    _origin_limit: int
+    _preflight_by_origin: dict[str, tuple[Decision | None, Decision]]
     _preflight_status: int
     _preflight_tail: Headers
     _preflight_vary: tuple[str, ...]
     _private_network: bool
+    _refused_preflight_asgi: AsgiHeaders
     _wildcard_actual: Decision
+    _wildcard_preflight: tuple[Decision | None, Decision] | None
 
     def _compile(
         self,
@@ -266,18 +475,48 @@ class CompiledPolicy:
         # needs no Vary (Fetch, "CORS protocol and HTTP caches"). Anything else depends on
         # the Origin, so every response says so -- including those without one.
         wildcard_headers = ((ALLOW_ORIGIN, "*"), *self._actual_tail)
-        self._wildcard_actual = Decision(DecisionKind.ACTUAL_ALLOWED, None, wildcard_headers, ())
+        self._wildcard_actual = _prebuilt(_ACTUAL_ALLOWED, None, wildcard_headers, ())
         if any_origin:
-            self._no_origin = Decision(DecisionKind.NOT_CORS, None, wildcard_headers, ())
+            self._no_origin = _prebuilt(_NOT_CORS, None, wildcard_headers, ())
         else:
-            self._no_origin = Decision(DecisionKind.NOT_CORS, None, (), _VARY_ORIGIN)
+            self._no_origin = _prebuilt(_NOT_CORS, None, (), _VARY_ORIGIN)
+        self._refused_preflight_asgi = asgi_header_lines((), self._preflight_vary)
 
-        # Configured exact origins are few and fixed: their answers are built now.
+        # Configured exact origins are few and fixed: their answers are built now, for
+        # actual requests and for the preflights that ask for configured methods and headers.
+        self._has_patterns = matcher.has_patterns
+        self._longest_method = max((len(name) for name in allowed_methods), default=0)
+        listed = sorted(matcher.exact_origins) + (["null"] if matcher.allow_null else [])
+        # No origin longer than this is listed: a longer one is never hashed (hostile input).
+        self._origin_limit = max([max_origin_length, *(len(origin) for origin in listed)])
         self._actual_by_origin = {
-            origin: self._actual_allowed(origin) for origin in sorted(matcher.exact_origins)
+            origin: _prebuilt(
+                _ACTUAL_ALLOWED, None, ((ALLOW_ORIGIN, origin), *self._actual_tail), _VARY_ORIGIN
+            )
+            for origin in listed
         }
-        if matcher.allow_null:
-            self._actual_by_origin["null"] = self._actual_allowed("null")
+        self._preflight_by_origin = {}
+        self._wildcard_preflight = None
+        if self._allow_methods_header is not None:
+            if any_origin:
+                self._wildcard_preflight = self._preflight_answers("*")
+            else:
+                self._preflight_by_origin = {
+                    origin: self._preflight_answers(origin) for origin in listed
+                }
+
+    def _preflight_answers(self, allow_origin: str) -> tuple[Decision | None, Decision]:
+        """The accepted preflight from one origin for configured methods, with and without
+        the requested headers' line (``None`` when that line echoes the request)."""
+        assert self._allow_methods_header is not None
+        head = ((ALLOW_ORIGIN, allow_origin), *self._preflight_tail, self._allow_methods_header)
+        status, vary = self._preflight_status, self._preflight_vary
+        with_headers = (
+            None
+            if self._any_header
+            else _prebuilt(_PREFLIGHT_ALLOWED, status, (*head, *self._allow_headers_line), vary)
+        )
+        return with_headers, _prebuilt(_PREFLIGHT_ALLOWED, status, head, vary)
 
     # -- deciding -------------------------------------------------------------------
 
@@ -312,15 +551,31 @@ class CompiledPolicy:
             return self._decide_preflight(
                 origin, request_method, request_headers, request_private_network
             )
-        decision = self._actual_by_origin.get(origin)
-        if decision is not None:
-            return decision
+        if len(origin) <= self._origin_limit:
+            decision = self._actual_by_origin.get(origin)
+            if decision is not None:
+                return decision
         if self._any_origin:
             return self._wildcard_actual
-        if self._matcher.matches(origin):
+        if self._has_patterns and self._matcher.matches_pattern(origin):
             return self._actual_allowed(origin)
-        rejection, reason = self._explain_origin(origin)
-        return self._reject(DecisionKind.ACTUAL_REJECTED, None, _VARY_ORIGIN, rejection, reason)
+        if self._debug:
+            return self._refuse_origin(_ACTUAL_REJECTED, None, _VARY_ORIGIN, (), origin)
+        # _refuse_origin(), inlined: the most common refusal, explained only when read.
+        decision = _NewDecision(
+            _ACTUAL_REJECTED,
+            None,
+            (),
+            _VARY_ORIGIN,
+            None,
+            None,
+            (self, origin, ""),
+            _ASGI_VARY_ORIGIN,
+        )
+        decision.__class__ = Decision  # type: ignore[assignment]  # see _NewDecision
+        if logger.isEnabledFor(_DEBUG):
+            logger.debug("CORS %s: %s", _ACTUAL_REJECTED.value, decision.reason)
+        return decision
 
     def decide_websocket(self, origin: str | None, path: str = "/") -> Decision:
         """Check a WebSocket handshake's ``Origin`` (cross-site WebSocket hijacking).
@@ -332,30 +587,66 @@ class CompiledPolicy:
         """
         if origin is None:
             return self._no_origin
-        if self._any_origin or origin in self._actual_by_origin or self._matcher.matches(origin):
-            return self._actual_allowed(origin)
-        rejection, reason = self._explain_origin(origin)
-        return self._reject(
-            DecisionKind.ACTUAL_REJECTED, 403, _VARY_ORIGIN, rejection, "WebSocket: " + reason
+        if self._origin_allowed(origin):
+            return self._wildcard_actual if self._any_origin else self._actual_allowed(origin)
+        return self._refuse_origin(
+            _ACTUAL_REJECTED, 403, _VARY_ORIGIN, _ASGI_VARY_ORIGIN, origin, "WebSocket: "
         )
+
+    def _origin_allowed(self, origin: str) -> bool:
+        """Whether ``origin`` is allowed (never hashes one longer than any listed origin)."""
+        if self._any_origin:
+            return True
+        if len(origin) <= self._origin_limit and origin in self._actual_by_origin:
+            return True
+        return self._has_patterns and self._matcher.matches_pattern(origin)
 
     def _actual_allowed(self, origin: str) -> Decision:
         headers = ((ALLOW_ORIGIN, origin), *self._actual_tail)
-        return _new_decision(
-            Decision, (DecisionKind.ACTUAL_ALLOWED, None, headers, _VARY_ORIGIN, None, None)
-        )
+        return _decision(_ACTUAL_ALLOWED, None, headers, _VARY_ORIGIN)
 
     def _decide_preflight(
         self, origin: str, method: str, header_list: str | None, private_network: bool
     ) -> Decision:
-        vary = self._preflight_vary
-        if not (
-            self._any_origin or origin in self._actual_by_origin or self._matcher.matches(origin)
+        # Fast path: a listed origin (or "*") asking for a configured method and configured
+        # headers gets one of two answers built at compile time.
+        if len(origin) <= self._origin_limit:
+            answers = self._preflight_by_origin.get(origin, self._wildcard_preflight)
+        else:
+            answers = self._wildcard_preflight
+        if (
+            answers is not None
+            and not private_network
+            and len(method) <= self._longest_method
+            and method in self._allowed_methods
         ):
-            rejection, reason = self._explain_origin(origin)
-            return self._reject(DecisionKind.PREFLIGHT_REJECTED, 403, vary, rejection, reason)
+            if not header_list:
+                return answers[1]
+            with_headers = answers[0]
+            if (
+                with_headers is not None
+                and len(header_list) <= self._max_headers_length
+                and header_list.isascii()  # str.lower() turns some non-ASCII letters into ASCII
+            ):
+                elements = header_list.lower().split(",", self._max_headers_count)
+                if len(
+                    elements
+                ) <= self._max_headers_count and self._allowed_headers_or_empty.issuperset(
+                    elements
+                ):
+                    return with_headers if any(elements) else answers[1]
+        return self._decide_preflight_in_full(origin, method, header_list, private_network)
 
-        if method in self._allowed_methods:
+    def _decide_preflight_in_full(
+        self, origin: str, method: str, header_list: str | None, private_network: bool
+    ) -> Decision:
+        vary = self._preflight_vary
+        if not self._origin_allowed(origin):
+            return self._refuse_origin(
+                _PREFLIGHT_REJECTED, 403, vary, self._refused_preflight_asgi, origin
+            )
+
+        if len(method) <= self._longest_method and method in self._allowed_methods:
             # An empty configured list (only safelisted methods) still needs a valid value.
             allow_methods = self._allow_methods_header or (ALLOW_METHODS, method)
         else:
@@ -367,9 +658,9 @@ class CompiledPolicy:
         allow_headers: Headers = ()
         if header_list:
             answer = self._answer_request_headers(origin, header_list, vary)
-            if type(answer) is Decision:
+            if isinstance(answer, Decision):
                 return answer
-            allow_headers = answer  # type: ignore[assignment]
+            allow_headers = answer
 
         if private_network:
             if not self._private_network:
@@ -388,16 +679,17 @@ class CompiledPolicy:
             allow_methods,
             *allow_headers,
         )
-        return _new_decision(
-            Decision,
-            (DecisionKind.PREFLIGHT_ALLOWED, self._preflight_status, headers, vary, None, None),
-        )
+        return _decision(_PREFLIGHT_ALLOWED, self._preflight_status, headers, vary)
 
     def _answer_request_headers(
         self, origin: str, header_list: str, vary: tuple[str, ...]
     ) -> Headers | Decision:
         """The ``Access-Control-Allow-Headers`` line for a requested list, or a rejection."""
-        if not self._any_header and len(header_list) <= self._max_headers_length:
+        if (
+            not self._any_header
+            and len(header_list) <= self._max_headers_length
+            and header_list.isascii()  # str.lower() turns some non-ASCII letters into ASCII
+        ):
             # Fast path for what browsers send (lowercase, sorted, no spaces): every element
             # in the allowed set, empty elements included, is one C-level set operation.
             elements = header_list.lower().split(",", self._max_headers_count)
@@ -435,9 +727,34 @@ class CompiledPolicy:
         rejection: Rejection,
         reason: str,
     ) -> Decision:
-        logger.debug("CORS %s: %s", kind.value, reason)
+        if logger.isEnabledFor(_DEBUG):
+            logger.debug("CORS %s: %s", kind.value, reason)
         headers: Headers = ((DEBUG_REASON_HEADER, reason),) if self._debug else ()
-        return Decision(kind, status, headers, vary, reason, rejection)
+        return _decision(kind, status, headers, vary, reason, rejection)
+
+    def _refuse_origin(
+        self,
+        kind: DecisionKind,
+        status: int | None,
+        vary: tuple[str, ...],
+        asgi: AsgiHeaders,
+        origin: str,
+        prefix: str = "",
+    ) -> Decision:
+        """Refuse a request for its origin, explaining why only when someone asks.
+
+        Working out the reason (parsing the origin again to tell a malformed one from one
+        not listed, quoting it safely) costs more than the rest of the decision, and nobody
+        reads it unless debug logging is on or the policy has ``debug=True``.
+        """
+        if self._debug:
+            rejection, reason = self._explain_origin(origin)
+            return self._reject(kind, status, vary, rejection, prefix + reason)
+        decision = _NewDecision(kind, status, (), vary, None, None, (self, origin, prefix), asgi)
+        decision.__class__ = Decision  # type: ignore[assignment]  # see _NewDecision
+        if logger.isEnabledFor(_DEBUG):
+            logger.debug("CORS %s: %s", kind.value, decision.reason)
+        return decision
 
     def _reject_preflight(
         self, origin: str, vary: tuple[str, ...], rejection: Rejection, reason: str
@@ -452,7 +769,8 @@ class CompiledPolicy:
         """
         if not self._debug:
             return self._reject(DecisionKind.PREFLIGHT_REJECTED, 403, vary, rejection, reason)
-        logger.debug("CORS %s: %s", DecisionKind.PREFLIGHT_REJECTED.value, reason)
+        if logger.isEnabledFor(_DEBUG):
+            logger.debug("CORS %s: %s", _PREFLIGHT_REJECTED.value, reason)
         headers: list[tuple[str, str]] = [(ALLOW_ORIGIN, "*" if self._any_origin else origin)]
         if self._credentials:
             headers.append((ALLOW_CREDENTIALS, "true"))
@@ -461,13 +779,8 @@ class CompiledPolicy:
         if not self._any_header and self._allowed_headers:
             headers.extend(self._allow_headers_line)
         headers.append((DEBUG_REASON_HEADER, reason))
-        return Decision(
-            DecisionKind.PREFLIGHT_REJECTED,
-            self._preflight_status,
-            tuple(headers),
-            vary,
-            reason,
-            rejection,
+        return _decision(
+            _PREFLIGHT_REJECTED, self._preflight_status, tuple(headers), vary, reason, rejection
         )
 
     def _explain_origin(self, origin: str) -> tuple[Rejection, str]:
@@ -491,7 +804,7 @@ class CompiledPolicy:
 
     def _explain_method(self, method: str) -> tuple[Rejection | None, str]:
         """Reject ``method`` unless the policy allows any method; ``None``: allowed."""
-        if not is_token(method) or len(method) > self._max_headers_length:
+        if len(method) > self._max_headers_length or not is_token(method):  # length first
             return (
                 Rejection.METHOD_MALFORMED,
                 f"Access-Control-Request-Method {printable(method)} is not a valid method name",

@@ -226,6 +226,7 @@ class OriginMatcher:
     __slots__ = (
         "_any_port_hosts",
         "_exact",
+        "_exact_limit",
         "_has_patterns",
         "_max_length",
         "_predicate",
@@ -254,6 +255,8 @@ class OriginMatcher:
             else:
                 exact.add(pattern.serialize())
         self._exact = frozenset(exact)
+        # No exact origin is longer than this: a longer request value is never hashed.
+        self._exact_limit = max((len(origin) for origin in exact), default=0)
         self._any_port_hosts = frozenset(any_port_hosts)
         self._subdomain_bases = {key: frozenset(value) for key, value in subdomain_bases.items()}
         self._regex = regex
@@ -266,14 +269,22 @@ class OriginMatcher:
     def exact_origins(self) -> frozenset[str]:
         return self._exact
 
+    @property
+    def has_patterns(self) -> bool:
+        """Whether anything besides exact origins (and ``null``) is configured."""
+        return self._has_patterns
+
     def matches(self, origin: str) -> bool:
         """Whether the request's raw ``Origin`` value is allowed."""
-        if origin in self._exact:
+        if len(origin) <= self._exact_limit and origin in self._exact:
             return True
         if origin == "null":
             return self.allow_null
-        if not self._has_patterns:
-            return False
+        return self._has_patterns and self.matches_pattern(origin)
+
+    def matches_pattern(self, origin: str) -> bool:
+        """Whether a pattern, the regex or the predicate allows ``origin`` (exact origins are
+        not consulted: a caller that looked them up already need not pay twice)."""
         parsed = parse_origin(origin, max_length=self._max_length)
         if parsed is None:
             return False

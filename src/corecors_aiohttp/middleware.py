@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 from aiohttp.web_urldispatcher import UrlMappingMatchInfo
+from multidict import istr
 
 if TYPE_CHECKING:  # aiohttp's own dependencies, for annotations only
     from aiohttp.web_urldispatcher import _InfoDict
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # aiohttp's own dependencies, for annotations only
 
 from corecors import (
     CORS_RESPONSE_HEADERS,
+    DEBUG_REASON_HEADER,
     OWNED_RESPONSE_HEADERS,
     CORSConfigError,
     CORSDecider,
@@ -67,6 +69,8 @@ _REQUEST_HEADERS: Final = hdrs.ACCESS_CONTROL_REQUEST_HEADERS
 _REQUEST_PRIVATE_NETWORK: Final = "Access-Control-Request-Private-Network"
 _VARY: Final = hdrs.VARY
 _OWNED: Final = CORS_RESPONSE_HEADERS
+_ISTR_NAMES: Final = {name: istr(name) for name in (*CORS_RESPONSE_HEADERS, DEBUG_REASON_HEADER)}
+_MEMO_KEY: Final = "corecors_aiohttp"
 
 _POLICY_ATTRIBUTE: Final = "__corecors_policy__"
 _DISABLED: Final = DecisionKind.DISABLED  # a module constant: enum attribute access is slow
@@ -121,20 +125,38 @@ def apply_decision(headers: CIMultiDict[str], decision: Decision) -> None:
     _add_decision(headers, decision)
 
 
+def _lines(decision: Decision) -> tuple[tuple[istr, str], ...]:
+    """The decision's headers and ``Vary`` line, names as ``istr`` (which a ``CIMultiDict``
+    stores without lowercasing them again). Kept with the decision when the core built it
+    in advance (its ``_memo``); built anew for the others."""
+    memo = decision._memo
+    if memo is not None:
+        lines = memo.get(_MEMO_KEY)
+        if lines is not None:
+            return lines  # type: ignore[return-value]
+    names = _ISTR_NAMES
+    lines = tuple((names.get(name) or istr(name), value) for name, value in decision.headers)
+    if decision.vary:
+        lines += ((_VARY, ", ".join(decision.vary)),)
+    if memo is not None:
+        memo[_MEMO_KEY] = lines
+    return lines
+
+
 def _add_decision(headers: CIMultiDict[str], decision: Decision) -> None:
     """Add the decision's headers and merge its ``Vary`` (no owned header is present)."""
+    vary = decision.vary
+    if not vary or _VARY not in headers:
+        # Nearly always: nothing to merge with, so the decision's lines go in as they are.
+        headers.extend(_lines(decision))
+        return
     if decision.headers:
         headers.extend(decision.headers)
-    vary = decision.vary
-    if vary:
-        existing = headers.getall(_VARY, None)
-        if existing is None:
-            headers.add(_VARY, ", ".join(vary))
-            return
-        current = existing[0] if len(existing) == 1 else ", ".join(existing)
-        merged = merge_vary(current, vary)
-        if merged is not current and merged is not None:
-            headers[_VARY] = merged
+    existing = headers.getall(_VARY)
+    current = existing[0] if len(existing) == 1 else ", ".join(existing)
+    merged = merge_vary(current, vary)
+    if merged is not current and merged is not None:
+        headers[_VARY] = merged
 
 
 class _CORSResponse(web.Response):
@@ -488,20 +510,20 @@ class CORSMiddleware:
         """``app.on_response_prepare`` receiver: the headers of every response, once."""
         if type(response) is _CORSResponse or response.status == 101:
             return  # built by corecors, or a WebSocket (any protocol switch): leave alone
-        match_info = request.match_info
-        if self._nested is not False and self._owner(match_info) is not self:
+        if self._nested is not False and self._owner(request.match_info) is not self:
             return
         method = request.method
-        if method == "OPTIONS" and _is_preflight(request.headers):
+        headers = request.headers
+        if method == "OPTIONS" and _is_preflight(headers):
             return  # the middleware answered it, or CORS is off for it
         rules = self._rules
         decider = rules.decider
         if rules.routes or _decorators_used:
-            selected = self._select(rules, match_info)
+            selected = self._select(rules, request.match_info)
             if selected is None:
                 return
             decider = selected
-        origins = request.headers.getall(_ORIGIN, None)  # _header(), inlined: hot path
+        origins = headers.getall(_ORIGIN, None)  # _header(), inlined: hot path
         origin = None if origins is None else origins[0] if len(origins) == 1 else ",".join(origins)
         decision = decider.decide_fields(method, origin, None, None, False, request.path)
         apply_decision(response.headers, decision)

@@ -11,7 +11,7 @@ and writes bytes.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection, Iterable
+from collections.abc import Awaitable, Collection, Iterable
 from typing import Any, Final
 
 from corecors import (
@@ -25,6 +25,7 @@ from corecors import (
     DecisionKind,
     merge_vary,
 )
+from corecors.decision import AsgiHeaders, asgi_header_lines
 
 from .types import AnyASGIApp, Message, Receive, Scope, Send
 
@@ -52,17 +53,14 @@ STARLETTE_SAFELISTED_HEADERS: Final = (
 _DISABLED: Final = DecisionKind.DISABLED
 _LATIN_1: Final = "latin-1"
 
-# Request headers the decision reads, by their lowercase ASGI names (one dict lookup per line).
-_ORIGIN: Final = 0
-_REQUEST_METHOD: Final = 1
-_REQUEST_HEADERS: Final = 2
-_REQUEST_PRIVATE_NETWORK: Final = 3
-_REQUEST_FIELDS: Final[dict[bytes, int]] = {
-    b"origin": _ORIGIN,
-    b"access-control-request-method": _REQUEST_METHOD,
-    b"access-control-request-headers": _REQUEST_HEADERS,
-    b"access-control-request-private-network": _REQUEST_PRIVATE_NETWORK,
-}
+# Request headers the decision reads, by their lowercase ASGI names (one set lookup per line).
+_ORIGIN: Final = b"origin"
+_REQUEST_METHOD: Final = b"access-control-request-method"
+_REQUEST_HEADERS: Final = b"access-control-request-headers"
+_REQUEST_PRIVATE_NETWORK: Final = b"access-control-request-private-network"
+_REQUEST_FIELDS: Final = frozenset(
+    {_ORIGIN, _REQUEST_METHOD, _REQUEST_HEADERS, _REQUEST_PRIVATE_NETWORK}
+)
 
 # Response header names the core writes, pre-encoded (ASGI wants lowercase names). A fixed
 # table of constants: a name missing from it (a custom decider's) is encoded when used.
@@ -72,6 +70,8 @@ _NAME_BYTES: Final[dict[str, bytes]] = {
 # Response header names whose app-set lines are removed before a decision's are added.
 _OWNED: Final = frozenset(name.encode(_LATIN_1) for name in OWNED_RESPONSE_HEADERS)
 _VARY: Final = b"vary"
+# App header names that need the careful merge (owned ones to drop, Vary to merge into).
+_OWNED_OR_VARY: Final = _OWNED | {_VARY}
 _CONTENT_LENGTH_ZERO: Final = (b"content-length", b"0")
 
 _ERROR_BODY: Final = b"Internal Server Error"
@@ -135,38 +135,6 @@ def _response_headers(raw: Iterable[Any], decision: Decision) -> list[Any]:
         if line is not None:
             headers.append(line)
     return headers
-
-
-class _Response:
-    """One response in flight: its ``send`` adds the decision's headers to the start message."""
-
-    __slots__ = ("_decision", "_send", "started")
-
-    def __init__(self, send: Send, decision: Decision) -> None:
-        self._send = send
-        self._decision = decision
-        self.started = False
-
-    async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.started = True
-            # A copy: an app may send the same (module-level) message on every request.
-            message = dict(message)
-            message["headers"] = _response_headers(message.get("headers", ()), self._decision)
-        await self._send(message)
-
-    async def send_error(self, method: str) -> None:
-        """Send a plain 500 carrying the decision's headers (the app raised before starting)."""
-        decision = self._decision
-        headers = [*_ERROR_HEADERS, *_encode_headers(decision.headers)]
-        if decision.vary:
-            line = _vary_line(None, decision.vary)
-            if line is not None:
-                headers.append(line)
-        self.started = True
-        await self._send({"type": "http.response.start", "status": 500, "headers": headers})
-        body = b"" if method == "HEAD" else _ERROR_BODY
-        await self._send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 class CORSMiddleware:
@@ -283,17 +251,15 @@ class CORSMiddleware:
         request_method: str | None = None
         request_headers: str | None = None
         private_network: str | None = None
-        field_of = _REQUEST_FIELDS.get
         for name, raw in scope["headers"]:
-            field = field_of(name)
-            if field is None:
+            if name not in _REQUEST_FIELDS:
                 continue
             value = raw.decode(_LATIN_1)
-            if field == _ORIGIN:
+            if name == _ORIGIN:
                 origin = value if origin is None else origin + "," + value
-            elif field == _REQUEST_METHOD:
+            elif name == _REQUEST_METHOD:
                 request_method = value if request_method is None else request_method + "," + value
-            elif field == _REQUEST_HEADERS:
+            elif name == _REQUEST_HEADERS:
                 request_headers = (
                     value if request_headers is None else request_headers + "," + value
                 )
@@ -311,21 +277,52 @@ class CORSMiddleware:
             private_network == "true",
             scope["path"],
         )
+        lines = decision._asgi  # the decision's lines, encoded in advance by the core
+        if lines is None:
+            lines = asgi_header_lines(decision.headers, decision.vary)
         if decision.status is not None:
-            await _answer_preflight(decision, send)
+            # A preflight: answered here, the application is not called.
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": decision.status,
+                    "headers": [*lines, _CONTENT_LENGTH_ZERO],
+                }
+            )
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
         if decision.kind is _DISABLED:
             await self.app(scope, receive, send)
             return
+        started = False
 
-        response = _Response(send, decision)
+        # A plain function returning send()'s awaitable, not a coroutine function of its own:
+        # the application awaits what it returns, and no extra coroutine is made per message.
+        def send_with_cors(message: Message) -> Awaitable[None]:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                raw = message.get("headers", ())
+                if type(raw) is not list and type(raw) is not tuple:
+                    raw = list(raw)  # any iterable: read it once
+                for name, _ in raw:
+                    if name.lower() in _OWNED_OR_VARY:
+                        headers = _response_headers(raw, decision)
+                        break
+                else:
+                    # Nearly always: the app set no header corecors owns and no Vary.
+                    headers = [*raw, *lines]
+                # A copy: an app may send the same (module-level) message on every request.
+                message = {**message, "headers": headers}
+            return send(message)
+
         try:
-            await self.app(scope, receive, response.send)
+            await self.app(scope, receive, send_with_cors)
         except Exception:
-            if self.handle_errors and not response.started and decision.allowed:
+            if self.handle_errors and not started and decision.allowed:
                 # The app's exception, re-raised below, is the one worth reporting.
                 with contextlib.suppress(Exception):
-                    await response.send_error(method)
+                    await _send_error(send, lines, method)
             raise
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -357,16 +354,12 @@ class CORSMiddleware:
             await send({"type": "websocket.close", "code": _POLICY_VIOLATION})
 
 
-async def _answer_preflight(decision: Decision, send: Send) -> None:
-    """Reply to a preflight with the decision's status and headers and an empty body."""
-    headers = _encode_headers(decision.headers)
-    if decision.vary:
-        line = _vary_line(None, decision.vary)
-        if line is not None:
-            headers.append(line)
-    headers.append(_CONTENT_LENGTH_ZERO)
-    await send({"type": "http.response.start", "status": decision.status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"", "more_body": False})
+async def _send_error(send: Send, lines: AsgiHeaders, method: str) -> None:
+    """Send a plain 500 carrying the decision's headers (the app raised before starting)."""
+    headers = [*_ERROR_HEADERS, *lines]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    body = b"" if method == "HEAD" else _ERROR_BODY
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def _check_decider(policy: object) -> CORSDecider:

@@ -1,0 +1,1 @@
+"""corecors next to its peers: ``python -m benchmarks`` (``--help`` for options)."""
