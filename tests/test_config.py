@@ -146,8 +146,9 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("preflight-status-301", {"preflight_status": 301}, "204 or 200"),
     ("preflight-status-403", {"preflight_status": 403}, "204 or 200"),
     ("credentials-not-bool", {"allow_credentials": "yes"}, "true or false"),
-    ("limit-zero", {"max_request_headers_length": 0}, "from 1 to 1048576"),
-    ("limit-not-int", {"max_origin_length": "long"}, "from 1 to 1048576"),
+    ("limit-zero", {"max_request_headers_length": 0}, "from 1 to 65536"),
+    ("limit-not-int", {"max_origin_length": "long"}, "from 1 to 65536"),
+    ("limit-over-64-kib", {"max_request_headers_length": 65537}, "from 1 to 65536"),
 ]
 
 

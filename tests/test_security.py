@@ -19,8 +19,9 @@ import gc
 import re
 import tracemalloc
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -710,3 +711,43 @@ async def test_aiohttp_real_server_with_raw_bytes(lines: bytes, status: int, all
     assert_safe(headers, policy)
     acao = [v for n, v in headers if n.lower() == "access-control-allow-origin"]
     assert bool(acao) is allowed
+
+
+async def test_asgi_adapter_cuts_megabyte_fields_before_decoding_and_still_refuses() -> None:
+    """A field longer than MAX_INPUT_LIMIT is cut before decoding; the answer is unchanged."""
+    from corecors.policy import MAX_INPUT_LIMIT
+    from corecors_asgi import CORSMiddleware
+
+    seen: list[dict[str, object]] = []
+
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        seen.append(scope)
+
+    policy = CORSPolicy(
+        allow_origins=["https://app.example.com"],
+        allow_headers=["*"],
+        max_request_headers_length=MAX_INPUT_LIMIT,
+    )
+    middleware = CORSMiddleware(app, policy=policy)
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> MutableMapping[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    huge = b"x-a," * (MIB // 4)
+    scope = {
+        "type": "http",
+        "method": "OPTIONS",
+        "path": "/",
+        "headers": [
+            (b"origin", b"https://app.example.com"),
+            (b"access-control-request-method", b"PUT"),
+            (b"access-control-request-headers", huge),
+        ],
+    }
+    await middleware(scope, receive, send)
+    assert sent[0]["status"] == 403
+    assert seen == []

@@ -28,11 +28,15 @@ from .tokens import (
     normalize_method,
 )
 
-__all__ = ["MAX_AGE_LIMIT", "POLICY_KEYS", "CORSPolicy", "read_toml"]
+__all__ = ["MAX_AGE_LIMIT", "MAX_INPUT_LIMIT", "POLICY_KEYS", "CORSPolicy", "read_toml"]
 
 #: The largest Access-Control-Max-Age accepted (Firefox's cap; Chromium caps at 7200).
 MAX_AGE_LIMIT: Final = 86400
 _CHROMIUM_MAX_AGE: Final = 7200
+#: The largest input-size limit a policy accepts. Adapters may cut any CORS request field
+#: to ``MAX_INPUT_LIMIT + 1`` characters before decoding it: still too long for every
+#: policy, so the answer is the same, and hostile megabyte-sized fields cost no more.
+MAX_INPUT_LIMIT: Final = 65536
 _PREFLIGHT_STATUSES: Final = (200, 204)
 
 # Regex findings that mean "matches a domain the author did not mean", most telling first.
@@ -176,8 +180,14 @@ class CORSPolicy(CompiledPolicy):
             "max_request_headers_count": max_request_headers_count,
         }
         for key, limit in limits.items():
-            if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1 << 20:
-                problems.append(f"{key} must be a whole number from 1 to 1048576, not {limit!r}")
+            if (
+                isinstance(limit, bool)
+                or not isinstance(limit, int)
+                or not 1 <= limit <= MAX_INPUT_LIMIT
+            ):
+                problems.append(
+                    f"{key} must be a whole number from 1 to {MAX_INPUT_LIMIT}, not {limit!r}"
+                )
 
         any_origin, patterns = self._check_origins(
             origins, allow_credentials is True, flags, problems, found_warnings, advisories

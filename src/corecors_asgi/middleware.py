@@ -26,6 +26,7 @@ from corecors import (
     merge_vary,
 )
 from corecors.decision import AsgiHeaders, asgi_header_lines
+from corecors.policy import MAX_INPUT_LIMIT
 
 from .types import AnyASGIApp, Message, Receive, Scope, Send
 
@@ -52,6 +53,9 @@ STARLETTE_SAFELISTED_HEADERS: Final = (
 
 _DISABLED: Final = DecisionKind.DISABLED
 _LATIN_1: Final = "latin-1"
+# A request field is cut to this many bytes before decoding: longer than any policy's input
+# limit, so the decision is unchanged, and a megabyte-sized header costs no more to decode.
+_FIELD_CAP: Final = MAX_INPUT_LIMIT + 1
 
 # Request headers the decision reads, by their lowercase ASGI names (one set lookup per line).
 _ORIGIN: Final = b"origin"
@@ -254,7 +258,7 @@ class CORSMiddleware:
         for name, raw in scope["headers"]:
             if name not in _REQUEST_FIELDS:
                 continue
-            value = raw.decode(_LATIN_1)
+            value = raw[:_FIELD_CAP].decode(_LATIN_1)
             if name == _ORIGIN:
                 origin = value if origin is None else origin + "," + value
             elif name == _REQUEST_METHOD:
@@ -330,7 +334,7 @@ class CORSMiddleware:
         origin: str | None = None
         for name, raw in scope["headers"]:
             if name == b"origin":
-                value = raw.decode(_LATIN_1)
+                value = raw[:_FIELD_CAP].decode(_LATIN_1)
                 origin = value if origin is None else origin + "," + value
         decision = self._policy.decide_websocket(origin, scope["path"])
         if decision.status is None:
