@@ -46,6 +46,14 @@ with warnings.catch_warnings():
 APP = "https://app.example.com"
 ADMIN = "https://admin.example.com"
 EVIL = "https://evil.example.net"
+
+# Response header names as ASGI and httpx spell them (lowercase).
+ACAO = "access-control-allow-origin"
+ACAC = "access-control-allow-credentials"
+ACAM = "access-control-allow-methods"
+ACAH = "access-control-allow-headers"
+ACEH = "access-control-expose-headers"
+ACMA = "access-control-max-age"
 APP_SET_ORIGIN = "https://set-by-the-app.example.org"
 
 HeaderLines = Sequence[tuple[bytes, bytes]]

@@ -18,6 +18,12 @@ from corecors.browser import BrowserRequest, Headers, simulate
 from corecors_asgi import CORSMiddleware, Message, Receive, Scope, Send
 
 from .asgi_apps import (
+    ACAC,
+    ACAH,
+    ACAM,
+    ACAO,
+    ACEH,
+    ACMA,
     ADMIN,
     APP,
     APP_SET_ORIGIN,
@@ -30,12 +36,6 @@ from .asgi_apps import (
     http_scope,
 )
 
-ACAO = "access-control-allow-origin"
-ACAC = "access-control-allow-credentials"
-ACAM = "access-control-allow-methods"
-ACAH = "access-control-allow-headers"
-ACEH = "access-control-expose-headers"
-ACMA = "access-control-max-age"
 PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 
 

@@ -30,6 +30,12 @@ from corecors_asgi import (
 )
 
 from .asgi_apps import (
+    ACAC,
+    ACAH,
+    ACAM,
+    ACAO,
+    ACEH,
+    ACMA,
     ADMIN,
     APP,
     APP_SET_ORIGIN,
@@ -44,13 +50,6 @@ from .asgi_apps import (
 )
 
 Build = Callable[..., ASGIApp]
-
-ACAO = "access-control-allow-origin"
-ACAC = "access-control-allow-credentials"
-ACAM = "access-control-allow-methods"
-ACAH = "access-control-allow-headers"
-ACEH = "access-control-expose-headers"
-ACMA = "access-control-max-age"
 
 
 def policy() -> CORSPolicy:
