@@ -26,6 +26,7 @@ from corecors import (
     merge_vary,
 )
 from corecors.decision import AsgiHeaders, asgi_header_lines
+from corecors.links import doc_url
 from corecors.policy import MAX_INPUT_LIMIT
 
 from .types import AnyASGIApp, Message, Receive, Scope, Send
@@ -428,8 +429,9 @@ def policy_from_starlette_arguments(
             )
         notes.append(
             "corecors_asgi.CORSMiddleware takes Starlette's arguments but refuses "
-            "configurations Starlette accepts silently; see 'Coming from Starlette' in "
-            "docs/asgi.md, or pass policy=corecors.CORSPolicy(...) for the settings "
-            "Starlette's arguments cannot express"
+            "configurations Starlette accepts silently; see 'Coming from Starlette' at "
+            f"{doc_url('docs/asgi.md', 'coming-from-starlette')}, or pass "
+            "policy=corecors.CORSPolicy(...) for the settings Starlette's arguments cannot "
+            "express"
         )
         raise CORSConfigError([*error.problems, *notes]) from None
