@@ -21,12 +21,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from . import demo
+from . import __version__, demo
+from .defaults import PolicyFileError, load_policy_file
 from .errors import CORSConfigError
 from .explain import Step, explain, governing_table
+from .invocation import command_prefix
 from .lint import lint_file
-from .probe import ProbeResult, probe
-from .routing import CORSDecider, load_policy
+from .probe import ProbeResult, origin_problem, probe
+from .routing import CORSDecider
 
 __all__ = ["Step", "build_parser", "explain", "main"]
 
@@ -71,6 +73,14 @@ def _parse_header_argument(text: str) -> tuple[str, str]:
     if colon:
         return name, value.strip()
     return name, _UNSAFE_PLACEHOLDERS.get(name.lower(), "x")
+
+
+def _origin_argument(text: str) -> str:
+    """A serialized origin as browsers send it in ``Origin`` (or ``null``)."""
+    problem = origin_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def _positive_seconds(text: str) -> float:
@@ -124,8 +134,9 @@ def _load(config: str | None) -> tuple[CORSDecider, str]:
     if config is None:
         from .defaults import default_policy
 
-        return default_policy(), "embedded default (see `corecors explain --show-default`)"
-    return load_policy(config), config
+        shown = f"{command_prefix()} explain --show-default"
+        return default_policy(), f"embedded default (see `{shown}`)"
+    return load_policy_file(config), config
 
 
 def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
@@ -290,10 +301,13 @@ def _cmd_probe(args: argparse.Namespace, out: TextIO) -> int:
 # ----------------------------------------------------------------------------------------
 
 
-def _add_request_arguments(parser: argparse.ArgumentParser, *, origin_required: bool) -> None:
+def _add_request_arguments(
+    parser: argparse.ArgumentParser, *, origin_required: bool, check_origin: bool
+) -> None:
     parser.add_argument(
         "--origin",
         required=origin_required,
+        type=_origin_argument if check_origin else str,
         help="the page's origin, e.g. https://app.example.com",
     )
     parser.add_argument("--method", default="GET", help="the fetch() method (default GET)")
@@ -324,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corecors", description="Explain, lint and probe CORS policies."
     )
+    parser.add_argument("--version", action="version", version=f"corecors {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     explain_parser = commands.add_parser(
@@ -336,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     explain_parser.add_argument("--config", help="a TOML policy file (default: embedded policy)")
-    _add_request_arguments(explain_parser, origin_required=False)
+    _add_request_arguments(explain_parser, origin_required=False, check_origin=True)
     explain_parser.add_argument("--path", default="/", help="request path (per-path policies)")
     explain_parser.add_argument("--json", action="store_true", help="machine-readable output")
     explain_parser.add_argument(
@@ -381,7 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     probe_parser.add_argument("url", help="the http:// or https:// URL the page fetches")
-    _add_request_arguments(probe_parser, origin_required=True)
+    # probe reports a malformed --origin as its 'invalid-origin' finding (also in --json).
+    _add_request_arguments(probe_parser, origin_required=True, check_origin=False)
     probe_parser.add_argument(
         "--cookie",
         metavar="VALUE",
@@ -415,8 +431,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         parser.error("--cookie needs --credentials (browsers send cookies only then)")
     try:
         code: int = args.handler(args, stream)
-    except CORSConfigError as error:
-        sys.stderr.write(f"corecors: {error}\n")
+    except (CORSConfigError, PolicyFileError) as error:
+        sys.stderr.write(f"corecors {args.command}: {error}\n")
         return EXIT_ERROR
     return code
 

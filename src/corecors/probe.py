@@ -53,6 +53,7 @@ __all__ = [
     "diagnose_actual",
     "diagnose_preflight",
     "http_transport",
+    "origin_problem",
     "probe",
 ]
 
@@ -701,6 +702,17 @@ def parse_target(url: str) -> Target | str:
     )
 
 
+def origin_problem(origin: str) -> str | None:
+    """Why ``origin`` is not an ``Origin`` header value a browser sends; None if it is one."""
+    if origin == "null" or parse_origin(origin) is not None:
+        return None
+    return (
+        f"{origin!r} is not an origin as browsers send it: write scheme://host[:port], "
+        "lowercase, without a path or trailing slash (e.g. 'https://app.example.com'), "
+        "or 'null'"
+    )
+
+
 def _request_problem(request: BrowserRequest) -> str | None:
     """Why ``fetch()`` would refuse ``request``, or None (the oracle checks this first)."""
     verdict = browser.check_response(request, 200, [(ALLOW_ORIGIN, "*")])
@@ -759,14 +771,9 @@ def probe(
 
     run = _Run()
     needed = False
-    if origin != "null" and parse_origin(origin) is None:
-        return failed(
-            "invalid-origin",
-            "request",
-            f"{origin!r} is not an origin as browsers send it: write scheme://host[:port], "
-            "lowercase, without a path or trailing slash (e.g. 'https://app.example.com'), "
-            "or 'null'",
-        )
+    origin_error = origin_problem(origin)
+    if origin_error is not None:
+        return failed("invalid-origin", "request", origin_error)
     target = parse_target(url)
     if isinstance(target, str):
         return failed("invalid-url", "request", target)
