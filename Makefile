@@ -69,6 +69,10 @@ typecheck: $(STAMP)
 demo: $(DEMO_STAMP)
 	$(BIN)/corecors demo
 
+## Regenerate docs/demo.png: the demo page in headless Chromium, once every row has finished.
+demo-screenshot: $(DEMO_STAMP)
+	$(BIN)/corecors demo --screenshot docs/demo.png
+
 ## Explain one cross-origin request under the embedded default policy.
 explain: $(STAMP)
 	$(BIN)/corecors explain --origin https://app.example.com --method PUT --header content-type --header authorization --credentials
