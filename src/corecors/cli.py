@@ -29,6 +29,7 @@ from .invocation import command_prefix
 from .lint import lint_file
 from .probe import ProbeResult, origin_problem, probe
 from .routing import CORSDecider
+from .tokens import printable
 
 __all__ = ["Step", "build_parser", "explain", "main"]
 
@@ -223,6 +224,35 @@ _OUTCOME_WORDS = {
 }
 
 
+_SHOWN_VALUE_LIMIT = 200
+
+
+def _safe(text: str) -> str:
+    """``text`` with every character a terminal could act on (escape sequences, carriage
+    returns, bidirectional overrides) written as a Python escape: servers choose these bytes."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
+
+
+def _safe_value(value: str) -> str:
+    """A header value or reason phrase from the server: as sent when it is plain printable
+    ASCII, else quoted the way the core quotes client-sent text in its reasons."""
+    if value.isascii() and value.isprintable() and len(value) <= _SHOWN_VALUE_LIMIT:
+        return value
+    return printable(value, _SHOWN_VALUE_LIMIT)
+
+
+_EXCHANGE_TITLES = {
+    "preflight": "preflight",
+    "actual": "actual request",
+    "origin-check": "origin check (was the error response's origin allowed?)",
+}
+
+
 def _shown(name: str) -> bool:
     lowered = name.lower()
     return any(lowered.startswith(prefix) for prefix in _SHOWN_RESPONSE_HEADERS)
@@ -238,24 +268,28 @@ def _print_probe(out: TextIO, result: ProbeResult) -> None:
         needed = "needed" if result.preflight_needed else "not needed"
         out.write(f"preflight: {needed}\n")
     for number, exchange in enumerate(result.exchanges, start=1):
-        title = "preflight" if exchange.step == "preflight" else "actual request"
+        title = _EXCHANGE_TITLES[exchange.step]
         out.write(f"\n{number}. {title}: {exchange.method} {exchange.target}\n")
         for name, value in exchange.request_headers:
             if name.lower() in ("user-agent", "sec-fetch-mode", "sec-fetch-dest", "accept"):
                 continue
             out.write(f"     > {name}: {value}\n")
         elapsed = f"{exchange.elapsed * 1000:.0f} ms"
-        out.write(f"     < {exchange.status} {exchange.reason}  ({elapsed})\n")
+        out.write(f"     < {exchange.status} {_safe_value(exchange.reason)}  ({elapsed})\n")
         hidden = 0
         for name, value in exchange.response_headers:
             if _shown(name):
-                out.write(f"     < {name}: {value}\n")
+                out.write(f"     < {_safe(name)}: {_safe_value(value)}\n")
             else:
                 hidden += 1
         if hidden:
             out.write(paint(f"     < ({_plural(hidden, 'other header')})", _DIM) + "\n")
         blocking = [f for f in result.findings if f.step == exchange.step and f.blocking]
-        if blocking:
+        if exchange.step == "origin-check":
+            refused = any(finding.code == "origin-refused" for finding in result.findings)
+            verdict = paint("refused", _RED) if refused else paint("allowed", _GREEN)
+            out.write(f"   origin:  {verdict} by the server's CORS layer\n")
+        elif blocking:
             out.write(f"   browser: {paint('blocks', _RED)} ({blocking[0].code})\n")
         else:
             out.write(f"   browser: {paint('accepts', _GREEN)}\n")
@@ -264,14 +298,15 @@ def _print_probe(out: TextIO, result: ProbeResult) -> None:
                     f"   cached:  {result.preflight_cache_seconds} s (Chromium's preflight cache)\n"
                 )
             if exchange.step == "actual" and result.exposed_headers:
-                out.write(f"   readable headers: {', '.join(result.exposed_headers)}\n")
+                out.write(f"   readable headers: {_safe(', '.join(result.exposed_headers))}\n")
     if result.findings:
         out.write("\nfindings:\n")
         width = max(len(finding.code) for finding in result.findings)
         for finding in result.findings:
             colour = _RED if finding.severity == "error" else _YELLOW
             label = paint(f"{finding.severity:<7}", colour)
-            out.write(f"  {label}  {finding.step:<9}  {finding.code:<{width}}  {finding.message}\n")
+            message = _safe(finding.message)
+            out.write(f"  {label}  {finding.step:<9}  {finding.code:<{width}}  {message}\n")
     word, colour = _OUTCOME_WORDS[result.outcome]
     out.write(f"\nverdict: {paint(word, colour)}\n")
 
