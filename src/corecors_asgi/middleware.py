@@ -429,9 +429,8 @@ def policy_from_starlette_arguments(
             )
         notes.append(
             "corecors_asgi.CORSMiddleware takes Starlette's arguments but refuses "
-            "configurations Starlette accepts silently; see 'Coming from Starlette' at "
-            f"{doc_url('docs/asgi.md', 'coming-from-starlette')}, or pass "
-            "policy=corecors.CORSPolicy(...) for the settings Starlette's arguments cannot "
-            "express"
+            "configurations Starlette accepts silently, and policy=corecors.CORSPolicy(...) "
+            "takes the settings Starlette's arguments cannot express; the differences are in "
+            f"'Coming from Starlette': {doc_url('docs/asgi.md', 'coming-from-starlette')}"
         )
         raise CORSConfigError([*error.problems, *notes]) from None
