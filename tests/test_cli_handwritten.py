@@ -23,7 +23,8 @@ from aiohttp import web
 DOC = Path(__file__).resolve().parent.parent / "docs" / "coming-from-a-hand-written-middleware.md"
 TEXT = DOC.read_text(encoding="utf-8")
 PYTHON: list[str] = re.findall(r"```python\n(.*?)```", TEXT, re.DOTALL)
-PROBES: list[tuple[str, str, str]] = re.findall(r"<!-- probe: (\w+) -->\n```console\n\$ (.*?)\n(.*?)```", TEXT, re.DOTALL)
+PROBE_BLOCK = re.compile(r"<!-- probe: (\w+) -->\n```console\n\$ (.*?)\n(.*?)```", re.DOTALL)
+PROBES: list[tuple[str, str, str]] = PROBE_BLOCK.findall(TEXT)
 DOC_PORT = "8080"
 TIMING = re.compile(r"\(\d+ ms\)")
 
