@@ -221,3 +221,53 @@ def test_demo_subcommand_is_wired() -> None:
     result = run("demo", "--help")
     assert result.returncode == 0
     assert "--server" in result.stdout
+
+
+def test_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"corecors {version('corecors')}\n"
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["app.example.com", "https://app.example.com/", "https://App.example.com", "*", ""],
+)
+def test_explain_origin_that_is_not_serialized_is_a_usage_error(origin: str) -> None:
+    result = run("explain", "--origin", origin)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "argument --origin" in result.stderr
+    assert "write scheme://host[:port]" in result.stderr
+    assert "e.g. 'https://app.example.com'" in result.stderr
+
+
+def test_explain_accepts_the_null_origin() -> None:
+    result = run("explain", "--origin", "null")
+    assert result.returncode == 1  # refused by the default policy, not a usage error
+    assert "verdict: BLOCKED" in result.stdout
+
+
+@pytest.mark.parametrize("what", ["missing", "directory"])
+def test_explain_config_that_cannot_be_read_is_not_an_invalid_policy(
+    tmp_path: Path, what: str
+) -> None:
+    config = tmp_path / "nope.toml"
+    if what == "directory":
+        config.mkdir()
+    result = run("explain", "--config", str(config), "--origin", "https://a.example")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"corecors explain: cannot read the policy file '{config}': ")
+    assert "invalid CORS policy" not in result.stderr
+
+
+def test_explain_default_policy_names_a_command_that_runs() -> None:
+    result = run("explain", "--origin", "https://app.example.com")
+    line = next(line for line in result.stdout.splitlines() if line.startswith("policy:"))
+    command = line.split("`")[1]
+    assert command.endswith(" explain --show-default")
+    shown = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert "allow_origins" in shown.stdout

@@ -191,6 +191,45 @@ def test_enabled_that_is_not_a_boolean_is_an_error(tmp_path: Path) -> None:
     ]
 
 
+def test_structural_problem_does_not_hide_the_rest_of_its_table(tmp_path: Path) -> None:
+    text = (
+        'allow_origins = ["https://a.example"]\n'
+        '[paths."/x"]\n'
+        'enabled = "no"\n'
+        'allow_headers = "content-type"\n'
+        "max_age = 99999999\n"
+    )
+    code, document = lint_json(write(tmp_path, text))
+    assert code == 2
+    errors = [
+        (f["line"], f["table"], f["key"]) for f in document["findings"] if f["severity"] == "error"
+    ]
+    assert errors == [(3, "/x", "enabled"), (4, "/x", "allow_headers"), (5, "/x", "max_age")]
+    human = run("lint", str(tmp_path / "cors.toml")).stdout
+    assert "allow_headers must be a list" in human
+    assert "3 errors" in human
+
+
+@pytest.mark.parametrize(
+    ("table", "structural"),
+    [
+        ('[paths."/"]', "would replace the top-level policy"),
+        ('[paths."api"]', "must start with '/'"),
+        ('[paths."/x"]\nallow_origin = ["https://b.example"]', "unknown"),
+    ],
+    ids=["root-table", "prefix-without-slash", "unknown-key"],
+)
+def test_every_structural_problem_lists_the_tables_other_errors(
+    tmp_path: Path, table: str, structural: str
+) -> None:
+    text = f'allow_origins = ["https://a.example"]\n{table}\nallow_methods = "GET"\n'
+    code, document = lint_json(write(tmp_path, text))
+    assert code == 2
+    messages = [f["message"] for f in document["findings"] if f["severity"] == "error"]
+    assert any(structural in message for message in messages), messages
+    assert any("allow_methods must be a list" in message for message in messages), messages
+
+
 def test_empty_policy_warns_without_a_line(tmp_path: Path) -> None:
     code, document = lint_json(write(tmp_path, "# nothing yet\n"))
     assert code == 1

@@ -389,11 +389,118 @@ def test_no_allow_origin_on_the_actual_response_after_a_good_preflight(scripted:
 
 
 def test_error_response_without_cors_headers(scripted: Serve) -> None:
-    url = scripted(Script(actual=(500, [("Content-Type", "application/json")])))
+    """The CORS layer allows the origin (its preflight answer says so) but the 500 lost the
+    headers: the usual exception-handler fault."""
+    allowing = (204, [("Access-Control-Allow-Origin", APP), ("Vary", "Origin")])
+    url = scripted(Script(preflight=allowing, actual=(500, [("Content-Type", "text/plain")])))
     code, document = probe_json(url, "--origin", APP)
     assert code == 1
     assert codes(document) == ["missing-allow-origin", "error-response-without-cors"]
     assert "status 500" in finding(document, "error-response-without-cors")["message"]
+    assert [e["step"] for e in document["exchanges"]] == ["actual", "origin-check"]
+    check = document["exchanges"][1]
+    assert check["method"] == "OPTIONS"
+    assert ["Access-Control-Request-Method", "GET"] in check["request_headers"]
+
+
+@pytest.mark.parametrize("path", ["/api/missing", "/nowhere"])
+def test_refused_origin_error_response_is_the_server_working(corecors_url: str, path: str) -> None:
+    code, document = probe_json(corecors_url + path, "--origin", EVIL)
+    assert code == 1
+    assert document["exchanges"][0]["status"] == 404
+    assert codes(document) == ["missing-allow-origin", "origin-refused"]
+    assert (
+        "the 404 without CORS headers is then correct"
+        in finding(document, "origin-refused")["message"]
+    )
+    human = run("probe", corecors_url + path, "--origin", EVIL, "--timeout", "5").stdout
+    assert "error-response-without-cors" not in human
+    assert "   origin:  refused by the server's CORS layer" in human
+
+
+def test_refused_origin_500_from_a_cors_layer(scripted: Serve) -> None:
+    refusing = (403, [("Vary", "Origin, Access-Control-Request-Method")])
+    url = scripted(Script(preflight=refusing, actual=(500, [("Vary", "Origin")])))
+    code, document = probe_json(url, "--origin", EVIL, "--method", "POST")
+    assert code == 1
+    assert codes(document) == ["missing-allow-origin", "origin-refused"]
+
+
+def test_allowed_origin_error_response_needs_no_origin_check(corecors_url: str) -> None:
+    code, document = probe_json(corecors_url + "/api/missing", "--origin", APP)
+    assert code == 0
+    assert [e["step"] for e in document["exchanges"]] == ["actual"]
+
+
+def test_every_fault_of_a_preflight_is_listed(scripted: Serve) -> None:
+    preflight = (
+        204,
+        [
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Allow-Credentials", "true"),
+            ("Access-Control-Allow-Methods", "*"),
+            ("Access-Control-Allow-Headers", "*"),
+        ],
+    )
+    url = scripted(Script(preflight=preflight))
+    code, document = probe_json(
+        url, "--origin", APP, "--method", "PUT", "--header", "x-token", "--credentials"
+    )
+    assert code == 1
+    assert codes(document) == [
+        "wildcard-origin-with-credentials",
+        "method-not-allowed",
+        "header-not-allowed",
+    ]
+    assert blocking(document) == "wildcard-origin-with-credentials"
+    behind = finding(document, "method-not-allowed")
+    assert "only a method literally named '*'" in behind["message"]
+    assert "behind the first fault" in behind["message"]
+    assert "'x-token'" in finding(document, "header-not-allowed")["message"]
+
+
+def test_every_fault_of_an_actual_response_is_listed(scripted: Serve) -> None:
+    url = scripted(Script(actual=(200, [("Access-Control-Allow-Origin", APP + "/")])))
+    code, document = probe_json(url, "--origin", APP, "--credentials")
+    assert code == 1
+    assert codes(document) == [
+        "allow-origin-mismatch",
+        "missing-allow-credentials",
+        "missing-vary-origin",
+    ]
+
+
+class HostileHandler(BaseHTTPRequestHandler):
+    """Answers with terminal escape sequences in the reason phrase and the header values."""
+
+    protocol_version = "HTTP/1.1"
+
+    def _handle(self) -> None:
+        self.send_response(200, "OK\x1b]0;owned\x07\x1b[2J")
+        self.send_header("Access-Control-Allow-Origin", "\x1b[31mhttps://app.example.com")
+        self.send_header("Vary", "Origin\r".replace("\r", "\x9b"))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_OPTIONS = _handle  # noqa: N815
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_server_bytes_never_reach_the_terminal_raw() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), HostileHandler)
+    for url in serve(server):
+        result = run("probe", url + "/", "--origin", APP, "--timeout", "5")
+        assert result.returncode == 1
+        out = result.stdout
+        assert not any(char in out for char in "\x1b\x07\x9b"), repr(out)
+        assert "< 200 'OK\\x1b]0;owned\\x07\\x1b[2J'" in out
+        assert "< Access-Control-Allow-Origin: '\\x1b[31mhttps://app.example.com'" in out
+        assert "< Vary: 'Origin\\x9b'" in out
+        assert "allow-origin-mismatch" in out
+        document = json.loads(run("probe", url + "/", "--origin", APP, "--json").stdout)
+        assert document["exchanges"][0]["reason"] == "OK\x1b]0;owned\x07\x1b[2J"
 
 
 def test_invalid_tokens_in_allow_methods_and_allow_headers(scripted: Serve) -> None:

@@ -4,6 +4,9 @@ Build a :class:`CORSPolicy` once; for each request call :meth:`CORSPolicy.decide
 with a :class:`RequestInfo` and apply the :class:`Decision` it returns.
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _distribution_version
+
 from .decision import (
     CORS_RESPONSE_HEADERS,
     DEBUG_REASON_HEADER,
@@ -35,4 +38,7 @@ __all__ = [
     "merge_vary",
 ]
 
-__version__ = "0.1.0"
+try:
+    __version__: str = _distribution_version("corecors")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"

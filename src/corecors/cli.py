@@ -21,12 +21,15 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from . import demo
+from . import __version__, demo
+from .defaults import PolicyFileError, load_policy_file
 from .errors import CORSConfigError
 from .explain import Step, explain, governing_table
+from .invocation import command_prefix
 from .lint import lint_file
-from .probe import ProbeResult, probe
-from .routing import CORSDecider, load_policy
+from .probe import ProbeResult, origin_problem, probe
+from .routing import CORSDecider
+from .tokens import printable
 
 __all__ = ["Step", "build_parser", "explain", "main"]
 
@@ -71,6 +74,14 @@ def _parse_header_argument(text: str) -> tuple[str, str]:
     if colon:
         return name, value.strip()
     return name, _UNSAFE_PLACEHOLDERS.get(name.lower(), "x")
+
+
+def _origin_argument(text: str) -> str:
+    """A serialized origin as browsers send it in ``Origin`` (or ``null``)."""
+    problem = origin_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def _positive_seconds(text: str) -> float:
@@ -124,8 +135,9 @@ def _load(config: str | None) -> tuple[CORSDecider, str]:
     if config is None:
         from .defaults import default_policy
 
-        return default_policy(), "embedded default (see `corecors explain --show-default`)"
-    return load_policy(config), config
+        shown = f"{command_prefix()} explain --show-default"
+        return default_policy(), f"embedded default (see `{shown}`)"
+    return load_policy_file(config), config
 
 
 def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
@@ -212,6 +224,35 @@ _OUTCOME_WORDS = {
 }
 
 
+_SHOWN_VALUE_LIMIT = 200
+
+
+def _safe(text: str) -> str:
+    """``text`` with every character a terminal could act on (escape sequences, carriage
+    returns, bidirectional overrides) written as a Python escape: servers choose these bytes."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
+
+
+def _safe_value(value: str) -> str:
+    """A header value or reason phrase from the server: as sent when it is plain printable
+    ASCII, else quoted the way the core quotes client-sent text in its reasons."""
+    if value.isascii() and value.isprintable() and len(value) <= _SHOWN_VALUE_LIMIT:
+        return value
+    return printable(value, _SHOWN_VALUE_LIMIT)
+
+
+_EXCHANGE_TITLES = {
+    "preflight": "preflight",
+    "actual": "actual request",
+    "origin-check": "origin check (was the error response's origin allowed?)",
+}
+
+
 def _shown(name: str) -> bool:
     lowered = name.lower()
     return any(lowered.startswith(prefix) for prefix in _SHOWN_RESPONSE_HEADERS)
@@ -227,24 +268,28 @@ def _print_probe(out: TextIO, result: ProbeResult) -> None:
         needed = "needed" if result.preflight_needed else "not needed"
         out.write(f"preflight: {needed}\n")
     for number, exchange in enumerate(result.exchanges, start=1):
-        title = "preflight" if exchange.step == "preflight" else "actual request"
+        title = _EXCHANGE_TITLES[exchange.step]
         out.write(f"\n{number}. {title}: {exchange.method} {exchange.target}\n")
         for name, value in exchange.request_headers:
             if name.lower() in ("user-agent", "sec-fetch-mode", "sec-fetch-dest", "accept"):
                 continue
             out.write(f"     > {name}: {value}\n")
         elapsed = f"{exchange.elapsed * 1000:.0f} ms"
-        out.write(f"     < {exchange.status} {exchange.reason}  ({elapsed})\n")
+        out.write(f"     < {exchange.status} {_safe_value(exchange.reason)}  ({elapsed})\n")
         hidden = 0
         for name, value in exchange.response_headers:
             if _shown(name):
-                out.write(f"     < {name}: {value}\n")
+                out.write(f"     < {_safe(name)}: {_safe_value(value)}\n")
             else:
                 hidden += 1
         if hidden:
             out.write(paint(f"     < ({_plural(hidden, 'other header')})", _DIM) + "\n")
         blocking = [f for f in result.findings if f.step == exchange.step and f.blocking]
-        if blocking:
+        if exchange.step == "origin-check":
+            refused = any(finding.code == "origin-refused" for finding in result.findings)
+            verdict = paint("refused", _RED) if refused else paint("allowed", _GREEN)
+            out.write(f"   origin:  {verdict} by the server's CORS layer\n")
+        elif blocking:
             out.write(f"   browser: {paint('blocks', _RED)} ({blocking[0].code})\n")
         else:
             out.write(f"   browser: {paint('accepts', _GREEN)}\n")
@@ -253,14 +298,15 @@ def _print_probe(out: TextIO, result: ProbeResult) -> None:
                     f"   cached:  {result.preflight_cache_seconds} s (Chromium's preflight cache)\n"
                 )
             if exchange.step == "actual" and result.exposed_headers:
-                out.write(f"   readable headers: {', '.join(result.exposed_headers)}\n")
+                out.write(f"   readable headers: {_safe(', '.join(result.exposed_headers))}\n")
     if result.findings:
         out.write("\nfindings:\n")
         width = max(len(finding.code) for finding in result.findings)
         for finding in result.findings:
             colour = _RED if finding.severity == "error" else _YELLOW
             label = paint(f"{finding.severity:<7}", colour)
-            out.write(f"  {label}  {finding.step:<9}  {finding.code:<{width}}  {finding.message}\n")
+            message = _safe(finding.message)
+            out.write(f"  {label}  {finding.step:<9}  {finding.code:<{width}}  {message}\n")
     word, colour = _OUTCOME_WORDS[result.outcome]
     out.write(f"\nverdict: {paint(word, colour)}\n")
 
@@ -290,10 +336,13 @@ def _cmd_probe(args: argparse.Namespace, out: TextIO) -> int:
 # ----------------------------------------------------------------------------------------
 
 
-def _add_request_arguments(parser: argparse.ArgumentParser, *, origin_required: bool) -> None:
+def _add_request_arguments(
+    parser: argparse.ArgumentParser, *, origin_required: bool, check_origin: bool
+) -> None:
     parser.add_argument(
         "--origin",
         required=origin_required,
+        type=_origin_argument if check_origin else str,
         help="the page's origin, e.g. https://app.example.com",
     )
     parser.add_argument("--method", default="GET", help="the fetch() method (default GET)")
@@ -324,6 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corecors", description="Explain, lint and probe CORS policies."
     )
+    parser.add_argument("--version", action="version", version=f"corecors {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     explain_parser = commands.add_parser(
@@ -336,7 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     explain_parser.add_argument("--config", help="a TOML policy file (default: embedded policy)")
-    _add_request_arguments(explain_parser, origin_required=False)
+    _add_request_arguments(explain_parser, origin_required=False, check_origin=True)
     explain_parser.add_argument("--path", default="/", help="request path (per-path policies)")
     explain_parser.add_argument("--json", action="store_true", help="machine-readable output")
     explain_parser.add_argument(
@@ -381,7 +431,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     probe_parser.add_argument("url", help="the http:// or https:// URL the page fetches")
-    _add_request_arguments(probe_parser, origin_required=True)
+    # probe reports a malformed --origin as its 'invalid-origin' finding (also in --json).
+    _add_request_arguments(probe_parser, origin_required=True, check_origin=False)
     probe_parser.add_argument(
         "--cookie",
         metavar="VALUE",
@@ -415,8 +466,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         parser.error("--cookie needs --credentials (browsers send cookies only then)")
     try:
         code: int = args.handler(args, stream)
-    except CORSConfigError as error:
-        sys.stderr.write(f"corecors: {error}\n")
+    except (CORSConfigError, PolicyFileError) as error:
+        sys.stderr.write(f"corecors {args.command}: {error}\n")
         return EXIT_ERROR
     return code
 

@@ -28,10 +28,16 @@ import http.server
 import itertools
 import json
 import logging
+import os
+import re
+import shlex
+import shutil
 import signal
 import socket
+import subprocess
 import sys
 import threading
+import time
 import webbrowser
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -39,11 +45,12 @@ from importlib import resources
 from typing import Any, Literal, TextIO
 from urllib.parse import parse_qs, urlsplit
 
-from .defaults import default_policy
+from .defaults import PolicyFileError, default_policy, load_policy_file
 from .errors import CORSConfigError
 from .explain import Step, explain
+from .invocation import command_prefix
 from .policy import CORSPolicy
-from .routing import CORSDecider, PathPolicies, load_policy
+from .routing import CORSDecider, PathPolicies
 
 __all__ = [
     "ROWS",
@@ -167,10 +174,13 @@ def demo_policy() -> PathPolicies:
     )
 
 
-DEMO_POLICY_DESCRIPTION = (
-    "the embedded default policy (`corecors explain --show-default`), plus /public open to "
-    "every origin without credentials"
-)
+def demo_policy_description() -> str:
+    """What :func:`demo_policy` is, with the command that prints the embedded policy."""
+    return (
+        f"the embedded default policy (`{command_prefix()} explain --show-default`), plus "
+        "/public open to every origin without credentials"
+    )
+
 
 # -- what corecors predicts ------------------------------------------------------------------
 
@@ -382,6 +392,9 @@ class _Site:
         }
 
 
+_HOLD_SECONDS = 0.1
+
+
 class _PageHandler(http.server.BaseHTTPRequestHandler):
     server: _PageServer
     protocol_version = "HTTP/1.1"
@@ -395,6 +408,9 @@ class _PageHandler(http.server.BaseHTTPRequestHandler):
             self._send_json(200, site.config())
         elif url.path == "/explain":
             self._explain(parse_qs(url.query))
+        elif url.path == "/hold":
+            time.sleep(_HOLD_SECONDS)  # see holdWhile() in the page
+            self._send(204, "text/plain", b"")
         elif url.path == "/favicon.ico":
             self._send(204, "text/plain", b"")
         else:
@@ -546,8 +562,10 @@ async def _serve(
     server: Server,
     api_app: Any,
     api_socket: socket.socket,
-    started: Callable[[], None],
+    started: Callable[[Callable[[], None]], None],
 ) -> None:
+    """Serve the API until Ctrl-C, SIGTERM or the stop function ``started`` receives is called
+    (from any thread)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
@@ -555,14 +573,18 @@ async def _serve(
             loop.add_signal_handler(signum, stop.set)
     serve = _serve_aiohttp if server == "aiohttp" else _serve_asgi
     task = asyncio.create_task(serve(api_app, api_socket, stop))
-    loop.call_soon(started)
+
+    def stop_from_any_thread() -> None:
+        loop.call_soon_threadsafe(stop.set)
+
+    loop.call_soon(started, stop_from_any_thread)
     await task
 
 
 def _load(config: str | None) -> tuple[CORSDecider, str]:
     if config is None:
-        return demo_policy(), DEMO_POLICY_DESCRIPTION
-    return load_policy(config), config
+        return demo_policy(), demo_policy_description()
+    return load_policy_file(config), config
 
 
 def _api_factory(server: Server) -> Callable[[CORSDecider], Any]:
@@ -622,6 +644,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quiet", action="store_true", help="do not print the requests the API refuses"
     )
+    parser.add_argument(
+        "--screenshot",
+        metavar="PNG",
+        help="load the page in headless Chromium, check that every row finished, save a "
+        "screenshot of it to PNG and stop (docs/demo.png is made so: make demo-screenshot)",
+    )
+    parser.add_argument(
+        "--chromium",
+        metavar="PATH",
+        help="the Chromium (or Chrome) executable for --screenshot (default: chromium, "
+        "chromium-browser or google-chrome, from PATH)",
+    )
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -630,11 +664,16 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     server: Server = args.server
     try:
         decider, description = _load(args.config)
-    except CORSConfigError as error:
+    except (CORSConfigError, PolicyFileError) as error:
         sys.stderr.write(f"corecors demo: {error}\n")
         return EXIT_ERROR
-    except OSError as error:
-        sys.stderr.write(f"corecors demo: cannot read {args.config}: {error}\n")
+    screenshot: str | None = args.screenshot
+    chromium: str | None = args.chromium or _find_chromium()
+    if screenshot is not None and chromium is None:
+        sys.stderr.write(
+            "corecors demo: --screenshot needs Chromium: install it (apt-get install chromium) "
+            "or name it with --chromium PATH\n"
+        )
         return EXIT_ERROR
     try:
         factory = _api_factory(server)
@@ -671,13 +710,29 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         )
         thread.start()
 
-        def started() -> None:
-            _print_banner(stream, site, decider)
-            if args.open:
-                webbrowser.open(page + "/")
+        # Before the refusal printer is installed: the banner's own checks are no requests.
+        banner = _banner(site, decider, args.config)
+        outcome: list[str | None] = []
+
+        def started(stop: Callable[[], None]) -> None:
+            if screenshot is None:
+                stream.write(banner)
+                stream.flush()
+                if args.open:
+                    webbrowser.open(page + "/")
+                return
+
+            def shoot() -> None:
+                assert chromium is not None
+                try:
+                    outcome.append(screenshot_page(page + "/", screenshot, chromium))
+                finally:
+                    stop()
+
+            threading.Thread(target=shoot, name="corecors-demo-screenshot", daemon=True).start()
 
         try:
-            with _demo_logging(stream, args.quiet):
+            with _demo_logging(stream, args.quiet or screenshot is not None):
                 asyncio.run(_serve(server, factory(decider), api_socket, started))
         except KeyboardInterrupt:  # Ctrl-C before the signal handler was in place
             pass
@@ -688,18 +743,27 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     finally:
         for sock in sockets:
             sock.close()
+    if screenshot is not None:
+        problem = outcome[0] if outcome else "the screenshot was interrupted"
+        if problem is not None:
+            sys.stderr.write(f"corecors demo: {problem}\n")
+            return EXIT_ERROR
+        stream.write(f"corecors demo: every row finished; saved {screenshot}\n")
+        return EXIT_OK
     stream.write("corecors demo: stopped.\n")
     stream.flush()
     return EXIT_OK
 
 
-def _print_banner(out: TextIO, site: _Site, decider: CORSDecider) -> None:
+def _banner(site: _Site, decider: CORSDecider, config: str | None) -> str:
     adapter = "corecors_aiohttp" if site.server == "aiohttp" else "corecors_asgi under uvicorn"
 
     def allows(origin: str) -> bool:
         return decider.decide_fields("GET", origin, path="/api/items").allowed
 
     foreign = "allows it too" if allows(site.foreign) else "does not allow it"
+    command = command_prefix()
+    config = "" if config is None else f" --config {shlex.quote(config)}"
     lines = [
         f"corecors demo: an API served by {adapter}, under {site.policy_description}.",
         "",
@@ -714,9 +778,73 @@ def _print_banner(out: TextIO, site: _Site, decider: CORSDecider) -> None:
             f"  note: the policy does not allow the page's origin {site.page} on /api, so most "
             "rows will be blocked."
         )
-    lines.append("The API's refusals are printed below, with corecors' reason. Ctrl-C stops.")
-    out.write("\n".join(lines) + "\n")
-    out.flush()
+    lines += [
+        "From another terminal, ask the API what the page's PUT asks, and why it is answered so:",
+        f"  {command} probe {site.api}/api/items/1 --origin {site.page} --method PUT "
+        "--header content-type --credentials",
+        f"  {command} explain{config} --origin {site.page} --method PUT "
+        "--header content-type --credentials --path /api/items/1",
+        "",
+        "The API's refusals are printed below, with corecors' reason. Ctrl-C stops.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# -- the screenshot --------------------------------------------------------------------------
+
+_CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+_SCREENSHOT_WIDTH = 1400
+_SCREENSHOT_TIMEOUT = 120.0
+_VIRTUAL_TIME_BUDGET_MS = 60_000
+_DONE = re.compile(r'<body[^>]*\bdata-done="(\w+)"')
+_HEIGHT = re.compile(r'<body[^>]*\bdata-height="(\d+)"')
+_SUMMARY = re.compile(r'<div id="summary">([^<]*)</div>')
+
+
+def _find_chromium() -> str | None:
+    return next(filter(None, map(shutil.which, _CHROMIUM_NAMES)), None)
+
+
+def _headless(chromium: str, url: str, height: int, *options: str) -> str:
+    command = [
+        chromium,
+        "--headless",
+        "--disable-gpu",
+        "--hide-scrollbars",
+        f"--window-size={_SCREENSHOT_WIDTH},{height}",
+        f"--virtual-time-budget={_VIRTUAL_TIME_BUDGET_MS}",
+        *options,
+        url,
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=_SCREENSHOT_TIMEOUT, check=False
+    )
+    if result.returncode != 0:
+        raise OSError(f"{chromium} exited with status {result.returncode}: {result.stderr[-500:]}")
+    return result.stdout
+
+
+def screenshot_page(url: str, path: str, chromium: str) -> str | None:
+    """Load the demo page at ``url`` in headless Chromium under virtual time, check that every
+    row finished, and save a screenshot as tall as the page to ``path``.
+
+    Returns None on success, else what went wrong.
+    """
+    try:
+        dom = _headless(chromium, url, 900, "--dump-dom")
+        done, height = _DONE.search(dom), _HEIGHT.search(dom)
+        if done is None or done.group(1) != "true" or height is None:
+            summary = _SUMMARY.search(dom)
+            shown = summary.group(1) if summary else "no summary"
+            return f"the page did not finish under headless Chromium ({shown})"
+        _headless(chromium, url, int(height.group(1)), f"--screenshot={os.path.abspath(path)}")
+    except (OSError, subprocess.SubprocessError) as error:
+        return f"headless Chromium failed: {error}"
+    if not os.path.isfile(path):
+        return f"headless Chromium wrote no screenshot to {path}"
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

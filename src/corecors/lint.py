@@ -216,16 +216,18 @@ def _policy_warnings(prefix: str | None, table: Mapping[str, Any]) -> list[str]:
 
 
 def _hidden_problems(config: Mapping[str, Any]) -> list[str]:
-    """Problems ``load_policy`` leaves unreported: it stops at a table's unknown keys, so
-    the rest of that table is validated here, and scoped the way ``load_policy`` scopes."""
+    """Problems ``load_policy`` leaves unreported, scoped the way it scopes them.
+
+    ``load_policy`` stops validating a table at its first structural problem (an unknown key,
+    a non-boolean ``enabled``, a prefix without '/', a '/' table next to top-level keys), so
+    the known policy keys of every table that is not switched off are validated here too:
+    the file's problems are then all listed at once.
+    """
     problems: list[str] = []
     for prefix, table in _tables(config):
-        keys = _policy_keys(prefix, table)
-        if keys is None:
+        if prefix is not None and table.get(_ENABLED, True) is False:
             continue
-        known = {key: value for key, value in keys.items() if key in POLICY_KEYS}
-        if len(known) == len(keys):
-            continue
+        known = {key: value for key, value in table.items() if key in POLICY_KEYS}
         built = _build(known)
         if isinstance(built, CORSConfigError):
             where = "" if prefix is None else f"paths.{prefix!r}: "

@@ -53,6 +53,7 @@ __all__ = [
     "diagnose_actual",
     "diagnose_preflight",
     "http_transport",
+    "origin_problem",
     "probe",
 ]
 
@@ -103,7 +104,13 @@ FINDINGS: Final[dict[str, str]] = {
     "lowercase-allow-methods": (
         "Access-Control-Allow-Methods lists e.g. 'put', which never matches what browsers send"
     ),
-    "error-response-without-cors": "a 4xx/5xx actual response has no CORS headers",
+    "error-response-without-cors": (
+        "a 4xx/5xx actual response has no CORS headers although the server allows the origin"
+    ),
+    "origin-refused": (
+        "the server does not allow the origin (an error response without CORS headers is then "
+        "correct)"
+    ),
     "cors-only-on-preflight": (
         "the preflight passed but the actual response has no Access-Control-Allow-Origin"
     ),
@@ -161,7 +168,9 @@ class Target:
 class Exchange:
     """One request sent and the response received."""
 
-    step: Literal["preflight", "actual"]
+    step: Literal["preflight", "actual", "origin-check"]
+    """``origin-check``: a preflight sent after an error response without CORS headers, to
+    tell a server that refuses the origin from one that drops CORS headers on errors."""
     method: str
     target: str
     request_headers: tuple[tuple[str, str], ...]
@@ -377,6 +386,87 @@ def _blocking(verdict: BrowserVerdict, step: Literal["preflight", "actual"]) -> 
     return [Finding(verdict.step.value, "error", step, verdict.message, blocking=True)]
 
 
+_ORIGIN_STEPS: Final = frozenset(
+    {
+        FailureStep.MULTIPLE_ALLOW_ORIGIN,
+        FailureStep.ALLOW_ORIGIN_MISMATCH,
+        FailureStep.WILDCARD_ORIGIN_WITH_CREDENTIALS,
+    }
+)
+
+
+def _replaced(headers: Headers, name: str, value: str) -> list[tuple[str, str]]:
+    wanted = name.lower()
+    return [(key, item) for key, item in headers if key.lower() != wanted] + [(name, value)]
+
+
+def _repair(
+    request: BrowserRequest, status: int, headers: Headers, step: FailureStep
+) -> tuple[int, list[tuple[str, str]]] | None:
+    """The response with the fault the browser stopped at fixed as the browser's message says;
+    None when nothing behind that fault is worth checking (a redirect, a missing
+    Access-Control-Allow-Origin: the server did not allow the origin at all)."""
+    fixed = list(headers)
+    if step in _ORIGIN_STEPS:
+        return status, _replaced(fixed, ALLOW_ORIGIN, request.origin)
+    if step is FailureStep.MISSING_ALLOW_CREDENTIALS:
+        return status, _replaced(fixed, ALLOW_CREDENTIALS, "true")
+    if step is FailureStep.PREFLIGHT_STATUS:
+        return 204, fixed
+    if step in (FailureStep.INVALID_ALLOW_METHODS, FailureStep.INVALID_ALLOW_HEADERS):
+        name = ALLOW_METHODS if step is FailureStep.INVALID_ALLOW_METHODS else ALLOW_HEADERS
+        valid = [item for item in _tokens(_joined(fixed, name)) if is_token(item)]
+        return status, _replaced(fixed, name, ", ".join(valid))
+    if step is FailureStep.METHOD_NOT_ALLOWED:
+        return status, [*fixed, (ALLOW_METHODS, browser.normalize_method(request.method))]
+    if step is FailureStep.HEADER_NOT_ALLOWED:
+        names = [name.lower() for name, _ in browser.request_header_list(request.headers)]
+        return status, [*fixed, (ALLOW_HEADERS, ", ".join(names))]
+    return None
+
+
+def _faults_behind(
+    request: BrowserRequest,
+    status: int,
+    headers: Headers,
+    verdict: BrowserVerdict,
+    step: Literal["preflight", "actual"],
+) -> list[Finding]:
+    """The browser stops at the first failed check; these are the failures it would meet next,
+    each found by fixing the one before it, so one run names every fault of the response."""
+    check = browser.check_preflight if step == "preflight" else browser.check_response
+    findings = []
+    for _ in FailureStep:  # each round fixes one step, so this bounds the loop
+        if verdict.ok or verdict.step is None:
+            break
+        repaired = _repair(request, status, headers, verdict.step)
+        if repaired is None:
+            break
+        status, headers = repaired
+        verdict = check(request, status, headers)
+        if not verdict.ok and verdict.step is not None:
+            findings.append(
+                Finding(
+                    verdict.step.value,
+                    "error",
+                    step,
+                    f"{verdict.message} (behind the first fault: the browser would stop here "
+                    "once that one is fixed)",
+                )
+            )
+    return findings
+
+
+def _without_repeats(findings: list[Finding]) -> list[Finding]:
+    seen: set[str] = set()
+    kept = []
+    for finding in findings:
+        if finding.code not in seen:
+            seen.add(finding.code)
+            kept.append(finding)
+    return kept
+
+
 def _credential_faults(
     request: BrowserRequest,
     headers: Headers,
@@ -536,7 +626,9 @@ def diagnose_preflight(
                 "negative) and Firefox not at all; send e.g. 'Access-Control-Max-Age: 600'",
             )
         )
-    return findings
+    if _joined(headers, ALLOW_ORIGIN) is not None:
+        findings[1:1] = _faults_behind(request, status, headers, verdict, "preflight")
+    return _without_repeats(findings)
 
 
 def _answered_by_cors_layer(headers: Headers) -> bool:
@@ -592,13 +684,32 @@ def diagnose_actual(
     verdict: BrowserVerdict | None = None,
     *,
     preflight_passed: bool = False,
+    origin_refused: bool = False,
 ) -> list[Finding]:
-    """Every finding about the response to the actual request."""
+    """Every finding about the response to the actual request.
+
+    ``origin_refused``: the server is known not to allow the origin (see :func:`probe`'s origin
+    check), so an error response without CORS headers is the server working, not a fault.
+    """
     verdict = verdict or browser.check_response(request, status, headers)
     findings = _blocking(verdict, "actual")
     allow_origin = _joined(headers, ALLOW_ORIGIN)
+    if allow_origin is not None:
+        findings.extend(_faults_behind(request, status, headers, verdict, "actual"))
     if verdict.step is FailureStep.MISSING_ALLOW_ORIGIN:
-        if status >= 400:
+        if origin_refused:
+            findings.append(
+                Finding(
+                    "origin-refused",
+                    "error",
+                    "actual",
+                    f"the server does not allow the origin '{request.origin}': its answer to a "
+                    "preflight from that origin carries no Access-Control-Allow-Origin either; "
+                    f"the {status} without CORS headers is then correct; add the origin to the "
+                    "server's CORS policy if this page should be allowed",
+                )
+            )
+        elif status >= 400:
             findings.append(
                 Finding(
                     "error-response-without-cors",
@@ -666,7 +777,7 @@ def diagnose_actual(
                 "with credentials means a header literally named '*'; list the header names",
             )
         )
-    return findings
+    return _without_repeats(findings)
 
 
 # ----------------------------------------------------------------------------------------
@@ -698,6 +809,17 @@ def parse_target(url: str) -> Target | str:
         parts.hostname,
         port if port is not None else default,
         path,
+    )
+
+
+def origin_problem(origin: str) -> str | None:
+    """Why ``origin`` is not an ``Origin`` header value a browser sends; None if it is one."""
+    if origin == "null" or parse_origin(origin) is not None:
+        return None
+    return (
+        f"{origin!r} is not an origin as browsers send it: write scheme://host[:port], "
+        "lowercase, without a path or trailing slash (e.g. 'https://app.example.com'), "
+        "or 'null'"
     )
 
 
@@ -759,14 +881,9 @@ def probe(
 
     run = _Run()
     needed = False
-    if origin != "null" and parse_origin(origin) is None:
-        return failed(
-            "invalid-origin",
-            "request",
-            f"{origin!r} is not an origin as browsers send it: write scheme://host[:port], "
-            "lowercase, without a path or trailing slash (e.g. 'https://app.example.com'), "
-            "or 'null'",
-        )
+    origin_error = origin_problem(origin)
+    if origin_error is not None:
+        return failed("invalid-origin", "request", origin_error)
     target = parse_target(url)
     if isinstance(target, str):
         return failed("invalid-url", "request", target)
@@ -786,7 +903,9 @@ def probe(
             )
         )
 
-    def exchange(step: Literal["preflight", "actual"], verb: str, sent: Headers) -> Exchange:
+    def exchange(
+        step: Literal["preflight", "actual", "origin-check"], verb: str, sent: Headers
+    ) -> Exchange:
         assert isinstance(target, Target)
         started = time.monotonic()
         status, reason, received = send(target, verb, sent, timeout)
@@ -849,6 +968,27 @@ def probe(
         )
         return failed(error.code, step, error.message)
     verdict = browser.check_response(request, reply.status, reply.response_headers)
+    origin_refused = False
+    if (
+        verdict.step is FailureStep.MISSING_ALLOW_ORIGIN
+        and reply.status >= 400
+        and not preflight_passed
+    ):
+        # Refused origin, or CORS headers dropped on errors? Ask the CORS layer directly with
+        # a preflight (safe: OPTIONS changes nothing) for the same method and URL.
+        check = BrowserRequest(origin=origin, method=method, headers=(), credentials=False)
+        sent = [
+            ("Origin", origin),
+            ("Access-Control-Request-Method", browser.normalize_method(method)),
+            ("Accept", "*/*"),
+            *_common_headers(),
+        ]
+        try:
+            answer = exchange("origin-check", "OPTIONS", sent)
+        except TransportError:
+            pass  # no evidence either way: the error response is judged as before
+        else:
+            origin_refused = not browser.check_cors(check, answer.response_headers).ok
     run.findings.extend(
         diagnose_actual(
             request,
@@ -856,6 +996,7 @@ def probe(
             reply.response_headers,
             verdict,
             preflight_passed=preflight_passed,
+            origin_refused=origin_refused,
         )
     )
     outcome: Outcome = "blocked"

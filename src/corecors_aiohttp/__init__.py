@@ -13,6 +13,17 @@ See :func:`setup`, :func:`cors_middleware` (the middleware alone, with documente
 limits), :func:`route_policy` (a handler's own policy) and :func:`apply_decision`.
 """
 
+try:
+    import aiohttp as _aiohttp  # noqa: F401 - checked first, to name the extra that installs it
+except ModuleNotFoundError as error:
+    if error.name != "aiohttp":
+        raise
+    raise ModuleNotFoundError(
+        "corecors_aiohttp needs aiohttp, which is not installed; install it with "
+        "pip install 'corecors[aiohttp]'",
+        name="aiohttp",
+    ) from error
+
 from .middleware import (
     CORS_KEY,
     CORSMiddleware,

@@ -2,7 +2,8 @@
 
 ``CORSMiddleware`` takes Starlette's keyword arguments (a drop-in for Starlette and FastAPI
 users) or ``policy=`` (a :class:`corecors.CORSPolicy` or :class:`corecors.PathPolicies`), and
-works around any ASGI application. See ``docs/asgi.md``.
+works around any ASGI application. Guide:
+https://github.com/corecors/corecors/blob/main/docs/asgi.md
 """
 
 from .middleware import (

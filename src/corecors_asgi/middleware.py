@@ -26,6 +26,7 @@ from corecors import (
     merge_vary,
 )
 from corecors.decision import AsgiHeaders, asgi_header_lines
+from corecors.links import doc_url
 from corecors.policy import MAX_INPUT_LIMIT
 
 from .types import AnyASGIApp, Message, Receive, Scope, Send
@@ -428,8 +429,8 @@ def policy_from_starlette_arguments(
             )
         notes.append(
             "corecors_asgi.CORSMiddleware takes Starlette's arguments but refuses "
-            "configurations Starlette accepts silently; see 'Coming from Starlette' in "
-            "docs/asgi.md, or pass policy=corecors.CORSPolicy(...) for the settings "
-            "Starlette's arguments cannot express"
+            "configurations Starlette accepts silently, and policy=corecors.CORSPolicy(...) "
+            "takes the settings Starlette's arguments cannot express; the differences are in "
+            f"'Coming from Starlette': {doc_url('docs/asgi.md', 'coming-from-starlette')}"
         )
         raise CORSConfigError([*error.problems, *notes]) from None
