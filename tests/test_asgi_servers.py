@@ -206,6 +206,34 @@ def test_websocket_origin_check_in_the_clients_case(served: Served) -> None:
         assert websocket.recv(timeout=10) == "hello"
 
 
+# -- item 4a: root_path ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("server", SERVER_IDS)
+def test_per_path_policy_under_a_root_path_follows_the_router(server: str) -> None:
+    """Served under ``--root-path /v1``: Starlette routes /admin/users, and the /admin
+    policy (ADMIN only) applies there, not the default (APP and ADMIN)."""
+
+    async def ok(request: Request) -> Response:
+        return Response("ok", media_type="text/plain")
+
+    policies = PathPolicies(
+        {"/admin": CORSPolicy(allow_origins=[ADMIN])},
+        default=CORSPolicy(allow_origins=[APP, ADMIN]),
+    )
+    app = CORSMiddleware(
+        Starlette(routes=[Route("/admin/users", ok), Route("/users", ok)]), policy=policies
+    )
+    with SERVERS[server](app, root_path="/v1") as port:
+        admin = exchange(port, "GET", "/admin/users", [origin(APP)])
+        users = exchange(port, "GET", "/users", [origin(APP)])
+        admin_by_admin = exchange(port, "GET", "/admin/users", [origin(ADMIN)])
+    assert admin.status == users.status == 200  # the router served both
+    assert admin.values(ACAO) == []
+    assert users.values(ACAO) == [APP]
+    assert admin_by_admin.values(ACAO) == [ADMIN]
+
+
 # -- item 5: 500s ------------------------------------------------------------------------------
 
 

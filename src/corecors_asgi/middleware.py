@@ -223,11 +223,12 @@ class CORSMiddleware:
     * ``policy=``: a :class:`corecors.CORSPolicy`, :class:`corecors.PathPolicies` or any
       :class:`corecors.CORSDecider`, for everything corecors can express.
 
-    ``handle_errors`` (default on): when the application raises before it starts a response to
-    an allowed CORS request, send a plain-text 500 that carries the CORS headers, then re-raise
-    so the server (or test client) still sees the exception. Without it, Starlette and FastAPI
-    send their 500 from ``ServerErrorMiddleware``, outside any user middleware, and the page
-    cannot read it. Wrapping the whole application instead
+    ``handle_errors`` (default on): when the application raises before it starts a response
+    on a path a policy governs, send a plain-text 500 that carries what the decision says (the
+    CORS headers, ``Vary: Origin``, or ``*``), then re-raise so the server (or test client)
+    still sees the exception. Without it, the server builds the 500, and Starlette and FastAPI
+    send theirs from ``ServerErrorMiddleware``, outside any user middleware: neither passes
+    through corecors. Wrapping the whole application instead
     (``app = CORSMiddleware(FastAPI(...), policy=...)``) covers their own 500 pages too.
 
     ``check_websocket_origin`` (default off): refuse WebSocket handshakes from origins the
