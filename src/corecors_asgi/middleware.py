@@ -65,12 +65,13 @@ _REQUEST_PRIVATE_NETWORK: Final = b"access-control-request-private-network"
 _REQUEST_FIELDS: Final = frozenset(
     {_ORIGIN, _REQUEST_METHOD, _REQUEST_HEADERS, _REQUEST_PRIVATE_NETWORK}
 )
-# Lowercase names of request headers that are not CORS fields and that most requests carry.
-# ASGI servers may keep header-name case (Hypercorn's h11_pass_raw_headers), so any other
-# name costs a case check; these skip it with one set lookup, which keeps the common
-# lowercase request as cheap as before.
+# Names of request headers that are not CORS fields and that most requests carry, lowercase
+# and capitalized as HTTP/1.1 clients write them. ASGI servers may keep header-name case
+# (Hypercorn's h11_pass_raw_headers), so any other name costs a case check; these skip it
+# with one set lookup, which keeps the common lowercase request as cheap as before.
 _OTHER_COMMON_FIELDS: Final = frozenset(
-    {
+    spelling
+    for name in (
         b"accept",
         b"accept-encoding",
         b"accept-language",
@@ -107,7 +108,8 @@ _OTHER_COMMON_FIELDS: Final = frozenset(
         b"x-forwarded-proto",
         b"x-real-ip",
         b"x-requested-with",
-    }
+    )
+    for spelling in (name, name.title())
 )
 
 # Response header names the core writes, pre-encoded (ASGI wants lowercase names). A fixed
@@ -315,50 +317,53 @@ class CORSMiddleware:
             await self.app(scope, receive, send)
             return
 
-        # One pass over the request headers, names compared case-insensitively. A field on
-        # several lines is rare (and never from a browser): the first repeat hands the whole
-        # list to _joined_request_fields, which joins every field's lines in linear time.
+        # One pass over the request headers. The common case, lowercase names and each field
+        # at most once, is read here; a field on several lines (never from a browser) or a
+        # name in another case (a server may keep the client's, as Hypercorn can) sends the
+        # whole list to _joined_request_fields, which handles both in linear time.
         origin: str | None = None
         request_method: str | None = None
         request_headers: str | None = None
         private_network: bytes | None = None
-        repeated = False
+        irregular = False
         headers = scope["headers"]
         for name, raw in headers:
             if name in _OTHER_COMMON_FIELDS:
                 continue
-            if name not in _REQUEST_FIELDS and (
-                name.islower() or (name := name.lower()) not in _REQUEST_FIELDS
-            ):
-                continue
             if name == _ORIGIN:
                 if origin is not None:
-                    repeated = True
+                    irregular = True
                     break
                 origin = raw[:_FIELD_CAP].decode(_LATIN_1)
             elif name == _REQUEST_METHOD:
                 if request_method is not None:
-                    repeated = True
+                    irregular = True
                     break
                 request_method = raw[:_FIELD_CAP].decode(_LATIN_1)
             elif name == _REQUEST_HEADERS:
                 if request_headers is not None:
-                    repeated = True
+                    irregular = True
                     break
                 request_headers = raw[:_FIELD_CAP].decode(_LATIN_1)
-            else:
+            elif name == _REQUEST_PRIVATE_NETWORK:
                 if private_network is not None:
-                    repeated = True
+                    irregular = True
                     break
                 private_network = raw
-        if repeated:
+            elif not name.islower() and name.lower() in _REQUEST_FIELDS:
+                irregular = True
+                break
+        if irregular:
             origin, request_method, request_headers, private_network = _joined_request_fields(
                 headers
             )
 
         method: str = scope["method"]
         path: str = scope["path"]
-        root_path = scope.get("root_path")
+        try:
+            root_path = scope["root_path"]
+        except KeyError:  # optional in ASGI, but every server sets it (cheaper than .get)
+            root_path = ""
         if root_path:
             path = _route_path(path, root_path)
         decision = self._policy.decide_fields(
@@ -466,6 +471,8 @@ def _joined_request_fields(
     parts: dict[bytes, list[bytes]] = {}
     sizes: dict[bytes, int] = {}
     for name, raw in headers:
+        if name in _OTHER_COMMON_FIELDS:
+            continue
         if name not in _REQUEST_FIELDS and (
             name.islower() or (name := name.lower()) not in _REQUEST_FIELDS
         ):
@@ -492,9 +499,10 @@ def _joined_request_fields(
 def _route_path(path: str, root_path: str) -> str:
     """The path the application routes: ``path`` without the ``root_path`` it is mounted at.
 
-    Starlette's rule (``get_route_path``), which Django and Litestar follow too: servers that
-    put the root path in ``path`` (uvicorn ``--root-path``, a Starlette ``Mount``) have it
-    removed; servers that leave it out (Hypercorn) give ``path`` unchanged.
+    Starlette's rule (``get_route_path``; Django and Litestar agree on every path under the
+    root path): servers that put the root path in ``path`` (uvicorn ``--root-path``, a
+    Starlette ``Mount``) have it removed; servers that leave it out (Hypercorn) give ``path``
+    unchanged. ``/`` when ``path`` is the root path itself.
     """
     if not path.startswith(root_path):
         return path
