@@ -31,6 +31,8 @@ def check_headers(headers: Iterable[tuple[str, str]], policy: CORSPolicy) -> Non
             seen[lowered] = value
         if lowered in _LISTS and not all(is_token(i.strip()) for i in value.split(",")):
             raise AssertionError(f"{name}: not a token list: {value!r}")
+        if lowered in _LISTS and "*" in (i.strip() for i in value.split(",")):
+            raise AssertionError(f"{name}: a '*' from the request would be the wildcard")
     origin = seen.get("access-control-allow-origin")
     if (
         origin is not None

@@ -91,7 +91,7 @@ async def test_allowed_preflight_is_answered_without_calling_the_app(
     assert sent.header(ACAH) == "content-type, authorization"
     assert sent.header(ACMA) == "600"
     assert sent.header("vary") == PREFLIGHT_VARY
-    assert sent.header("content-length") == "0"
+    assert sent.header("content-length") is None  # a 204 says nothing of its length
     assert sent.body == b""
     assert app.calls == []
 
@@ -362,22 +362,47 @@ async def test_exception_on_head_sends_no_body(middleware: CORSMiddleware) -> No
     assert sent.body == b""
 
 
-@pytest.mark.parametrize("request_origin", [EVIL, None])
-async def test_exception_for_a_request_corecors_does_not_allow_is_left_to_the_server(
-    middleware: CORSMiddleware, request_origin: str | None
-) -> None:
-    messages: list[Message] = []
+async def boom(middleware: CORSMiddleware, headers: list[tuple[bytes, bytes]]) -> Sent:
+    """Call /boom (the app raises before starting) and return what reached the server."""
+    sent = Sent()
 
     async def send(message: Message) -> None:
-        messages.append(message)
+        sent.messages.append(message)
 
     async def receive() -> Message:
         return {"type": "http.request", "body": b""}
 
-    headers = [] if request_origin is None else [origin(request_origin)]
     with pytest.raises(BoomError):
         await middleware(http_scope("GET", "/boom", headers), receive, send)
-    assert messages == []
+    return sent
+
+
+@pytest.mark.parametrize("request_origin", [EVIL, None], ids=["refused", "no-origin"])
+async def test_exception_for_a_refused_or_origin_less_request_sends_a_500_that_varies(
+    middleware: CORSMiddleware, request_origin: str | None
+) -> None:
+    """Its response depends on the Origin too: a cache must not serve it to another origin."""
+    sent = await boom(middleware, [] if request_origin is None else [origin(request_origin)])
+    assert sent.status == 500
+    assert sent.body == b"Internal Server Error"
+    assert sent.header("vary") == "Origin"
+    assert cors_lines(sent) == []
+
+
+@pytest.mark.parametrize("request_origin", [EVIL, None], ids=["any-origin", "no-origin"])
+async def test_exception_under_a_star_policy_sends_a_500_with_star(
+    app: RawApp, request_origin: str | None
+) -> None:
+    middleware = CORSMiddleware(app, policy=CORSPolicy(allow_origins=["*"]))
+    sent = await boom(middleware, [] if request_origin is None else [origin(request_origin)])
+    assert sent.status == 500
+    assert sent.header(ACAO) == "*"
+    assert sent.header("vary") is None
+
+
+async def test_exception_where_cors_is_off_is_left_to_the_server(app: RawApp) -> None:
+    middleware = CORSMiddleware(app, policy=PathPolicies({"/boom": None}, default=credentialed()))
+    assert (await boom(middleware, [origin(APP)])).messages == []
 
 
 async def test_handle_errors_off_leaves_the_500_to_the_server(app: RawApp) -> None:

@@ -281,7 +281,9 @@ def assert_safe(headers: Iterable[tuple[str, str]], policy: CORSPolicy) -> None:
             assert lowered not in seen, f"{name} appears twice"
             seen[lowered] = value
         if lowered in _LIST_HEADERS:
-            assert all(is_token(item.strip()) for item in value.split(",")), f"{name}: {value!r}"
+            items = [item.strip() for item in value.split(",")]
+            assert all(is_token(item) for item in items), f"{name}: {value!r}"
+            assert "*" not in items, f"{name}: a '*' from the request would be the wildcard"
         if lowered == DEBUG_REASON_HEADER.lower():
             assert len(value) <= 1024, len(value)
     origin = seen.get("access-control-allow-origin")

@@ -331,6 +331,9 @@ def _prebuilt(
 
 
 _DEBUG = logging.DEBUG
+# A method or request-header name that is never echoed: in Access-Control-Allow-Methods or
+# -Headers it is the wildcard, however the request meant it.
+_STAR = "*"
 _VARY_ORIGIN = ("Origin",)
 _ASGI_VARY_ORIGIN = asgi_header_lines((), _VARY_ORIGIN)
 # Enum members as module constants: attribute access on an Enum class is slow (hot path).
@@ -653,7 +656,8 @@ class CompiledPolicy:
             method_rejection, reason = self._explain_method(method)
             if method_rejection is not None:
                 return self._reject_preflight(origin, vary, method_rejection, reason)
-            allow_methods = (ALLOW_METHODS, method)  # any method allowed: echo the token
+            # Any method allowed: echo the token (never "*", see _explain_method).
+            allow_methods = (ALLOW_METHODS, method)
 
         allow_headers: Headers = ()
         if header_list:
@@ -709,7 +713,9 @@ class CompiledPolicy:
             return self._reject_preflight(origin, vary, Rejection.REQUEST_HEADERS_MALFORMED, reason)
         allowed = self._allowed_headers
         for name in names:
-            if name not in allowed and (not self._any_header or name == "authorization"):
+            if name not in allowed and (
+                not self._any_header or name == "authorization" or name == _STAR
+            ):
                 return self._reject_header(origin, name, vary)
         if not names:
             return ()
@@ -809,6 +815,12 @@ class CompiledPolicy:
                 Rejection.METHOD_MALFORMED,
                 f"Access-Control-Request-Method {printable(method)} is not a valid method name",
             )
+        if method == _STAR:
+            return (
+                Rejection.METHOD_NOT_ALLOWED,
+                "a method literally named '*' cannot be allowed: echoed in "
+                "Access-Control-Allow-Methods, '*' means every method to browsers",
+            )
         if method.upper() in FORBIDDEN_METHODS:
             return (
                 Rejection.METHOD_FORBIDDEN,
@@ -830,6 +842,14 @@ class CompiledPolicy:
         )
 
     def _reject_header(self, origin: str, name: str, vary: tuple[str, ...]) -> Decision:
+        if name == _STAR:
+            return self._reject_preflight(
+                origin,
+                vary,
+                Rejection.HEADER_NOT_ALLOWED,
+                "a request header literally named '*' cannot be allowed: echoed in "
+                "Access-Control-Allow-Headers, '*' means every header to browsers",
+            )
         if name == "authorization" and self._any_header:
             return self._reject_preflight(
                 origin,

@@ -58,13 +58,59 @@ _LATIN_1: Final = "latin-1"
 # limit, so the decision is unchanged, and a megabyte-sized header costs no more to decode.
 _FIELD_CAP: Final = MAX_INPUT_LIMIT + 1
 
-# Request headers the decision reads, by their lowercase ASGI names (one set lookup per line).
+# Request headers the decision reads, by their lowercase names.
 _ORIGIN: Final = b"origin"
 _REQUEST_METHOD: Final = b"access-control-request-method"
 _REQUEST_HEADERS: Final = b"access-control-request-headers"
 _REQUEST_PRIVATE_NETWORK: Final = b"access-control-request-private-network"
 _REQUEST_FIELDS: Final = frozenset(
     {_ORIGIN, _REQUEST_METHOD, _REQUEST_HEADERS, _REQUEST_PRIVATE_NETWORK}
+)
+# Names of request headers that are not CORS fields and that most requests carry, lowercase
+# and capitalized as HTTP/1.1 clients write them. ASGI servers may keep header-name case
+# (Hypercorn's h11_pass_raw_headers), so any other name costs a case check; these skip it
+# with one set lookup, which keeps the common lowercase request as cheap as before.
+_OTHER_COMMON_FIELDS: Final = frozenset(
+    spelling
+    for name in (
+        b"accept",
+        b"accept-encoding",
+        b"accept-language",
+        b"authorization",
+        b"cache-control",
+        b"connection",
+        b"content-length",
+        b"content-type",
+        b"cookie",
+        b"dnt",
+        b"forwarded",
+        b"host",
+        b"if-modified-since",
+        b"if-none-match",
+        b"pragma",
+        b"priority",
+        b"referer",
+        b"sec-ch-ua",
+        b"sec-ch-ua-mobile",
+        b"sec-ch-ua-platform",
+        b"sec-fetch-dest",
+        b"sec-fetch-mode",
+        b"sec-fetch-site",
+        b"sec-fetch-user",
+        b"sec-websocket-extensions",
+        b"sec-websocket-key",
+        b"sec-websocket-version",
+        b"te",
+        b"upgrade",
+        b"upgrade-insecure-requests",
+        b"user-agent",
+        b"x-forwarded-for",
+        b"x-forwarded-host",
+        b"x-forwarded-proto",
+        b"x-real-ip",
+        b"x-requested-with",
+    )
+    for spelling in (name, name.title())
 )
 
 # Response header names the core writes, pre-encoded (ASGI wants lowercase names). A fixed
@@ -77,6 +123,27 @@ _OWNED: Final = frozenset(name.encode(_LATIN_1) for name in OWNED_RESPONSE_HEADE
 _VARY: Final = b"vary"
 # App header names that need the careful merge (owned ones to drop, Vary to merge into).
 _OWNED_OR_VARY: Final = _OWNED | {_VARY}
+# Lowercase names of response headers most applications set, none of them owned nor Vary:
+# skipped with one set lookup; any other name is lowercased to be compared (an app or
+# framework may write any case).
+_OTHER_COMMON_RESPONSE_FIELDS: Final = frozenset(
+    {
+        b"cache-control",
+        b"content-disposition",
+        b"content-encoding",
+        b"content-language",
+        b"content-length",
+        b"content-type",
+        b"date",
+        b"etag",
+        b"expires",
+        b"last-modified",
+        b"location",
+        b"server",
+        b"set-cookie",
+        b"transfer-encoding",
+    }
+)
 _CONTENT_LENGTH_ZERO: Final = (b"content-length", b"0")
 
 _ERROR_BODY: Final = b"Internal Server Error"
@@ -159,11 +226,12 @@ class CORSMiddleware:
     * ``policy=``: a :class:`corecors.CORSPolicy`, :class:`corecors.PathPolicies` or any
       :class:`corecors.CORSDecider`, for everything corecors can express.
 
-    ``handle_errors`` (default on): when the application raises before it starts a response to
-    an allowed CORS request, send a plain-text 500 that carries the CORS headers, then re-raise
-    so the server (or test client) still sees the exception. Without it, Starlette and FastAPI
-    send their 500 from ``ServerErrorMiddleware``, outside any user middleware, and the page
-    cannot read it. Wrapping the whole application instead
+    ``handle_errors`` (default on): when the application raises before it starts a response
+    on a path a policy governs, send a plain-text 500 that carries what the decision says (the
+    CORS headers, ``Vary: Origin``, or ``*``), then re-raise so the server (or test client)
+    still sees the exception. Without it, the server builds the 500, and Starlette and FastAPI
+    send theirs from ``ServerErrorMiddleware``, outside any user middleware: neither passes
+    through corecors. Wrapping the whole application instead
     (``app = CORSMiddleware(FastAPI(...), policy=...)``) covers their own 500 pages too.
 
     ``check_websocket_origin`` (default off): refuse WebSocket handshakes from origins the
@@ -250,48 +318,75 @@ class CORSMiddleware:
             await self.app(scope, receive, send)
             return
 
-        # One pass over the request headers; repeated lines are joined with "," (RFC 9110):
-        # two Origin lines then make a value the core refuses, two ACRH lines one list.
+        # One pass over the request headers. The common case, lowercase names and each field
+        # at most once, is read here; a field on several lines (never from a browser) or a
+        # name in another case (a server may keep the client's, as Hypercorn can) sends the
+        # whole list to _joined_request_fields, which handles both in linear time.
         origin: str | None = None
         request_method: str | None = None
         request_headers: str | None = None
-        private_network: str | None = None
-        for name, raw in scope["headers"]:
-            if name not in _REQUEST_FIELDS:
+        private_network: bytes | None = None
+        irregular = False
+        headers = scope["headers"]
+        for name, raw in headers:
+            if name in _OTHER_COMMON_FIELDS:
                 continue
-            value = raw[:_FIELD_CAP].decode(_LATIN_1)
             if name == _ORIGIN:
-                origin = value if origin is None else origin + "," + value
+                if origin is not None:
+                    irregular = True
+                    break
+                origin = raw[:_FIELD_CAP].decode(_LATIN_1)
             elif name == _REQUEST_METHOD:
-                request_method = value if request_method is None else request_method + "," + value
+                if request_method is not None:
+                    irregular = True
+                    break
+                request_method = raw[:_FIELD_CAP].decode(_LATIN_1)
             elif name == _REQUEST_HEADERS:
-                request_headers = (
-                    value if request_headers is None else request_headers + "," + value
-                )
-            else:
-                private_network = (
-                    value if private_network is None else private_network + "," + value
-                )
+                if request_headers is not None:
+                    irregular = True
+                    break
+                request_headers = raw[:_FIELD_CAP].decode(_LATIN_1)
+            elif name == _REQUEST_PRIVATE_NETWORK:
+                if private_network is not None:
+                    irregular = True
+                    break
+                private_network = raw
+            elif not name.islower() and name.lower() in _REQUEST_FIELDS:
+                irregular = True
+                break
+        if irregular:
+            origin, request_method, request_headers, private_network = _joined_request_fields(
+                headers
+            )
 
         method: str = scope["method"]
+        path: str = scope["path"]
+        try:
+            root_path = scope["root_path"]
+        except KeyError:  # optional in ASGI, but every server sets it (cheaper than .get)
+            root_path = ""
+        if root_path:
+            path = _route_path(path, root_path)
         decision = self._policy.decide_fields(
             method,
             origin,
             request_method,
             request_headers,
-            private_network == "true",
-            scope["path"],
+            private_network == b"true",
+            path,
         )
         lines = decision._asgi  # the decision's lines, encoded in advance by the core
         if lines is None:
             lines = asgi_header_lines(decision.headers, decision.vary)
         if decision.status is not None:
             # A preflight: answered here, the application is not called.
+            # A 204 has no body and must not say how long it is (RFC 9110 section 8.6).
+            status = decision.status
             await send(
                 {
                     "type": "http.response.start",
-                    "status": decision.status,
-                    "headers": [*lines, _CONTENT_LENGTH_ZERO],
+                    "status": status,
+                    "headers": [*lines] if status == 204 else [*lines, _CONTENT_LENGTH_ZERO],
                 }
             )
             await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -311,6 +406,8 @@ class CORSMiddleware:
                 if type(raw) is not list and type(raw) is not tuple:
                     raw = list(raw)  # any iterable: read it once
                 for name, _ in raw:
+                    if name in _OTHER_COMMON_RESPONSE_FIELDS:
+                        continue
                     if name.lower() in _OWNED_OR_VARY:
                         headers = _response_headers(raw, decision)
                         break
@@ -324,7 +421,9 @@ class CORSMiddleware:
         try:
             await self.app(scope, receive, send_with_cors)
         except Exception:
-            if self.handle_errors and not started and decision.allowed:
+            # Every response here carries the decision (Vary: Origin for a refused or
+            # Origin-less request too), so the 500 is sent whatever the decision.
+            if self.handle_errors and not started:
                 # The app's exception, re-raised below, is the one worth reporting.
                 with contextlib.suppress(Exception):
                     await _send_error(send, lines, method)
@@ -332,12 +431,12 @@ class CORSMiddleware:
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse a WebSocket handshake from a disallowed origin; pass the rest through."""
-        origin: str | None = None
-        for name, raw in scope["headers"]:
-            if name == b"origin":
-                value = raw[:_FIELD_CAP].decode(_LATIN_1)
-                origin = value if origin is None else origin + "," + value
-        decision = self._policy.decide_websocket(origin, scope["path"])
+        origin = _joined_request_fields(scope["headers"])[0]
+        path: str = scope["path"]
+        root_path = scope.get("root_path")
+        if root_path:
+            path = _route_path(path, root_path)
+        decision = self._policy.decide_websocket(origin, path)
         if decision.status is None:
             await self.app(scope, receive, send)
             return
@@ -357,6 +456,62 @@ class CORSMiddleware:
         else:
             # Closing before accepting makes the server answer the handshake with 403.
             await send({"type": "websocket.close", "code": _POLICY_VIOLATION})
+
+
+def _joined_request_fields(
+    headers: Iterable[tuple[bytes, bytes]],
+) -> tuple[str | None, str | None, str | None, bytes | None]:
+    """Origin, Access-Control-Request-Method, -Headers and -Private-Network, each field's
+    lines joined with ``","`` (RFC 9110 list syntax), names compared case-insensitively.
+
+    Two ``Origin`` lines then make a value no browser sends, which the core refuses, and two
+    ``Access-Control-Request-Headers`` lines one list. Linear in the lines, whatever their
+    number: a field stops growing once it is longer than ``_FIELD_CAP`` (it is then over every
+    input limit, and refused whatever follows), so each line past that costs a lookup.
+    """
+    parts: dict[bytes, list[bytes]] = {}
+    sizes: dict[bytes, int] = {}
+    for name, raw in headers:
+        if name in _OTHER_COMMON_FIELDS:
+            continue
+        if name not in _REQUEST_FIELDS and (
+            name.islower() or (name := name.lower()) not in _REQUEST_FIELDS
+        ):
+            continue
+        size = sizes.get(name)
+        if size is None:
+            parts[name] = [raw[:_FIELD_CAP]]
+            sizes[name] = len(raw)
+        elif size <= _FIELD_CAP:
+            parts[name].append(raw[:_FIELD_CAP])
+            sizes[name] = size + 1 + len(raw)
+    joined = {name: b",".join(lines)[:_FIELD_CAP] for name, lines in parts.items()}
+    origin = joined.get(_ORIGIN)
+    request_method = joined.get(_REQUEST_METHOD)
+    request_headers = joined.get(_REQUEST_HEADERS)
+    return (
+        None if origin is None else origin.decode(_LATIN_1),
+        None if request_method is None else request_method.decode(_LATIN_1),
+        None if request_headers is None else request_headers.decode(_LATIN_1),
+        joined.get(_REQUEST_PRIVATE_NETWORK),
+    )
+
+
+def _route_path(path: str, root_path: str) -> str:
+    """The path the application routes: ``path`` without the ``root_path`` it is mounted at.
+
+    Starlette's rule (``get_route_path``; Django and Litestar agree on every path under the
+    root path): servers that put the root path in ``path`` (uvicorn ``--root-path``, a
+    Starlette ``Mount``) have it removed; servers that leave it out (Hypercorn) give ``path``
+    unchanged. ``/`` when ``path`` is the root path itself.
+    """
+    if not path.startswith(root_path):
+        return path
+    if len(path) == len(root_path):
+        return "/"
+    if path[len(root_path)] == "/":
+        return path[len(root_path) :]
+    return path
 
 
 async def _send_error(send: Send, lines: AsgiHeaders, method: str) -> None:
