@@ -378,26 +378,21 @@ async def boom(middleware: CORSMiddleware, headers: list[tuple[bytes, bytes]]) -
 
 
 @pytest.mark.parametrize("request_origin", [EVIL, None], ids=["refused", "no-origin"])
-async def test_exception_for_a_refused_or_origin_less_request_sends_a_500_that_varies(
+async def test_exception_for_a_request_cors_does_not_allow_is_left_to_the_framework(
     middleware: CORSMiddleware, request_origin: str | None
 ) -> None:
-    """Its response depends on the Origin too: a cache must not serve it to another origin."""
+    """No page can read this 500, so the framework's own handler (reporting, JSON) answers."""
     sent = await boom(middleware, [] if request_origin is None else [origin(request_origin)])
-    assert sent.status == 500
-    assert sent.body == b"Internal Server Error"
-    assert sent.header("vary") == "Origin"
-    assert cors_lines(sent) == []
+    assert sent.messages == []
 
 
-@pytest.mark.parametrize("request_origin", [EVIL, None], ids=["any-origin", "no-origin"])
-async def test_exception_under_a_star_policy_sends_a_500_with_star(
-    app: RawApp, request_origin: str | None
-) -> None:
+async def test_exception_under_a_star_policy_sends_a_500_with_star(app: RawApp) -> None:
     middleware = CORSMiddleware(app, policy=CORSPolicy(allow_origins=["*"]))
-    sent = await boom(middleware, [] if request_origin is None else [origin(request_origin)])
+    sent = await boom(middleware, [origin(EVIL)])
     assert sent.status == 500
     assert sent.header(ACAO) == "*"
     assert sent.header("vary") is None
+    assert (await boom(middleware, [])).messages == []
 
 
 async def test_exception_where_cors_is_off_is_left_to_the_server(app: RawApp) -> None:

@@ -227,12 +227,14 @@ class CORSMiddleware:
       :class:`corecors.CORSDecider`, for everything corecors can express.
 
     ``handle_errors`` (default on): when the application raises before it starts a response
-    on a path a policy governs, send a plain-text 500 that carries what the decision says (the
-    CORS headers, ``Vary: Origin``, or ``*``), then re-raise so the server (or test client)
-    still sees the exception. Without it, the server builds the 500, and Starlette and FastAPI
-    send theirs from ``ServerErrorMiddleware``, outside any user middleware: neither passes
-    through corecors. Wrapping the whole application instead
-    (``app = CORSMiddleware(FastAPI(...), policy=...)``) covers their own 500 pages too.
+    to an allowed CORS request, send a plain-text 500 that carries the CORS headers, then
+    re-raise so the server (or test client) still sees the exception. Without it, the server
+    builds the 500, and Starlette and FastAPI send theirs from ``ServerErrorMiddleware``,
+    outside any user middleware: the page could not read it. Other requests (no Origin, a
+    refused origin) keep the framework's own 500 handling (custom handlers, error reporting,
+    the debug page), which corecors must not pre-empt for traffic that CORS does not gate.
+    Wrapping the whole application instead (``app = CORSMiddleware(FastAPI(...), policy=...)``)
+    makes every 500, the framework's own included, pass through corecors.
 
     ``check_websocket_origin`` (default off): refuse WebSocket handshakes from origins the
     policy does not allow, with 403 (cross-site WebSocket hijacking). Otherwise WebSocket and
@@ -421,9 +423,9 @@ class CORSMiddleware:
         try:
             await self.app(scope, receive, send_with_cors)
         except Exception:
-            # Every response here carries the decision (Vary: Origin for a refused or
-            # Origin-less request too), so the 500 is sent whatever the decision.
-            if self.handle_errors and not started:
+            # Only an allowed request needs corecors' 500 (the page must read it); any other
+            # keeps the framework's 500 handler, which may report the error or answer JSON.
+            if self.handle_errors and not started and decision.allowed:
                 # The app's exception, re-raised below, is the one worth reporting.
                 with contextlib.suppress(Exception):
                     await _send_error(send, lines, method)
