@@ -138,6 +138,41 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("set-cookie-exposed", {"expose_headers": ["Set-Cookie"]}, "can never be exposed"),
     ("set-cookie2-exposed", {"expose_headers": ["set-cookie2"]}, "can never be exposed"),
     ("origin-exposed", {"expose_headers": ["Origin"]}, "not a response header"),
+    (
+        "cors-header-exposed-access-control-allow-methods",
+        {"expose_headers": ["Access-Control-Allow-Methods"]},
+        "CORS protocol header that corecors writes itself",
+    ),
+    (
+        "cors-header-exposed-access-control-allow-headers",
+        {"expose_headers": ["access-control-allow-headers"]},
+        "CORS protocol header that corecors writes itself",
+    ),
+    (
+        "cors-header-exposed-access-control-max-age",
+        {"expose_headers": ["Access-Control-Max-Age"]},
+        "CORS protocol header that corecors writes itself",
+    ),
+    (
+        "cors-header-exposed-access-control-allow-origin",
+        {"expose_headers": ["Access-Control-Allow-Origin"]},
+        "CORS protocol header that corecors writes itself",
+    ),
+    (
+        "cors-header-exposed-access-control-allow-credentials",
+        {"expose_headers": ["Access-Control-Allow-Credentials"]},
+        "CORS protocol header that corecors writes itself",
+    ),
+    (
+        "cors-header-exposed-access-control-expose-headers",
+        {"expose_headers": ["Access-Control-Expose-Headers"]},
+        "CORS protocol header that corecors writes itself",
+    ),
+    (
+        "cors-header-exposed-access-control-allow-private-network",
+        {"expose_headers": ["Access-Control-Allow-Private-Network"]},
+        "CORS protocol header that corecors writes itself",
+    ),
     ("invalid-expose-header-name", {"expose_headers": ["x:y"]}, "not a valid header name"),
     ("max-age-negative", {"max_age": -1}, "from 0 to 86400"),
     ("max-age-too-large", {"max_age": 86401}, "from 0 to 86400"),

@@ -595,6 +595,14 @@ class CORSPolicy(CompiledPolicy):
                     "remove it"
                 )
                 continue
+            elif lowered.startswith("access-control-"):
+                # The browser reads these itself; an adapter writes them from the decision
+                # and strips the application's, so listing one would expose nothing.
+                problems.append(
+                    f"expose_headers: {name!r} is a CORS protocol header that corecors writes "
+                    "itself, never one for scripts to read; remove it"
+                )
+                continue
             elif lowered in SAFELISTED_RESPONSE_HEADER_NAMES:
                 advisories.append(
                     f"expose_headers: {name!r} is always readable; listing it is unnecessary"
