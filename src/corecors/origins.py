@@ -11,11 +11,15 @@ lookup, a subdomain pattern one lookup per label of the request's host.
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 import re
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
+
+from .errors import CORSConfigWarning
 
 __all__ = [
     "ANY_PORT",
@@ -309,8 +313,31 @@ class OriginMatcher:
             return True
         if self._predicate is not None:
             try:
-                return self._predicate(origin) is True
+                answer = self._predicate(origin)
             except Exception:
                 # A failing user predicate must not turn into a server error.
                 return False
+            if answer is True:
+                return True
+            if answer is not False:
+                _report_non_bool_answer(answer)
         return False
+
+
+def _report_non_bool_answer(answer: object) -> None:
+    """Refuse, but say why: a predicate answering ``None``, a match object or a coroutine
+    refuses every origin, which is otherwise silent. The warning text does not depend on
+    the origin, so the default filter shows it once, not per request."""
+    if inspect.iscoroutine(answer):
+        answer.close()  # never awaited by design: no "was never awaited" noise per request
+    try:
+        warnings.warn(
+            f"allow_origin_predicate returned {type(answer).__name__}, not True or False, "
+            "so the origin was refused; return a bool (e.g. 'return match is not None'), "
+            "from a plain function (def, not async def)",
+            CORSConfigWarning,
+            stacklevel=2,
+        )
+    except Exception:
+        # A filter that turns warnings into errors must not turn a decision into a crash.
+        return

@@ -8,8 +8,10 @@ doubtful choices become :class:`~corecors.CORSConfigWarning` and are kept in
 
 from __future__ import annotations
 
+import inspect
 import re
 import tomllib
+import typing
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from os import PathLike
@@ -200,14 +202,30 @@ class CORSPolicy(CompiledPolicy):
             found_warnings,
             advisories,
         )
-        if allow_origin_predicate is not None and not callable(allow_origin_predicate):
-            problems.append("allow_origin_predicate must be a function taking the origin string")
+        if allow_origin_predicate is not None:
+            predicate_problem = _predicate_problem(allow_origin_predicate)
+            if predicate_problem is not None:
+                problems.append(predicate_problem)
+        if any_origin and allow_private_network is True:
+            problems.append(
+                "allow_origins=['*'] with allow_private_network=True would let every site on "
+                "the Internet reach this private-network server through your users' browsers, "
+                "which is what Private Network Access exists to stop; list the public origins "
+                "that may reach it, e.g. allow_origins=['https://app.example.com']"
+            )
         if any_origin and (regex is not None or allow_origin_predicate is not None):
             found_warnings.append(
                 "allow_origins contains '*', so allow_origin_regex and allow_origin_predicate "
                 "are never consulted; remove them or remove '*'"
             )
-        if allow_null_origin is True:
+        if allow_null_origin is True and allow_credentials is True:
+            problems.append(
+                "allow_null_origin=True with allow_credentials=True would let any site read "
+                "your users' authenticated responses: every page can send 'Origin: null' from "
+                "a sandboxed iframe or a data: URL; remove allow_null_origin (give the page a "
+                "real origin and list it in allow_origins), or remove allow_credentials"
+            )
+        elif allow_null_origin is True:
             advisories.append(
                 "allow_null_origin=True trusts every sandboxed iframe, data: URL and redirected "
                 "request: any site can create one of those"
@@ -632,6 +650,41 @@ POLICY_KEYS: Final = (
     "max_request_headers_length",
     "max_request_headers_count",
 )
+
+
+def _predicate_problem(predicate: object) -> str | None:
+    """Why ``predicate`` cannot serve as ``allow_origin_predicate`` (``None``: it can).
+
+    Decisions are synchronous, so a coroutine function would return an un-awaited
+    coroutine for every origin: refused here rather than refusing every request later.
+    A declared return type other than ``bool`` is refused for the same reason: only
+    ``True`` allows (a match object or a non-empty string does not)."""
+    if not callable(predicate):
+        return "allow_origin_predicate must be a function taking the origin string"
+    # An object whose __call__ is ``async def`` is a coroutine function too.
+    call = getattr(type(predicate), "__call__", None)  # noqa: B004 (its __call__, not callable())
+    if inspect.iscoroutinefunction(predicate) or inspect.iscoroutinefunction(call):
+        return (
+            "allow_origin_predicate is an async function, but decisions are made without "
+            "awaiting (it would refuse every origin); pass a plain function (def, not async "
+            "def) that answers from data loaded beforehand, e.g. "
+            "allow_origin_predicate=lambda origin: origin in allowed_origins"
+        )
+    try:
+        returns = inspect.signature(predicate, eval_str=True).return_annotation
+    except Exception:  # no signature, or an annotation that does not evaluate here
+        return None
+    if returns in (inspect.Signature.empty, bool, Any, object) or (
+        typing.get_origin(returns) is typing.Literal
+        and all(value is True or value is False for value in typing.get_args(returns))
+    ):
+        return None
+    shown = returns.__name__ if isinstance(returns, type) else str(returns)
+    return (
+        f"allow_origin_predicate is declared to return {shown}, but only True allows an "
+        "origin (a match object or any other value refuses it); return a bool, e.g. "
+        "lambda origin: pattern.fullmatch(origin) is not None"
+    )
 
 
 def _unknown_key_problems(unknown: Iterable[str], known: Iterable[str]) -> list[str]:
