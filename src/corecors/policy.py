@@ -790,6 +790,7 @@ def _linear_time_regex(source: str, shown: str, problems: list[str]) -> OriginRe
         return None
     options = re2.Options()
     options.log_errors = False
+    options.never_capture = True  # only "does it match" is asked: RE2 keeps to its DFA
     try:
         compiled: OriginRegex = re2.compile(source, options)
     except re2.error as error:
