@@ -283,11 +283,17 @@ def test_nested_counted_repetitions_are_a_configuration_error_not_memory_exhaust
     """RE2 refuses over 1000 repetitions in all; below that the audit's automaton is bounded
     too, so a large regex is refused or audited, never a MemoryError."""
     for source in (
+        # MemoryError from the sampled audit's witnesses (issue 12).
+        r"https://(?:(?:(?:a{300}\.){300}-){300}_){300}example\.com",
         r"https://((a{1,30}){1,30}){1,30}\.example\.com",
         r"https://(([a-z]{1,30}\.){1,30}){1,30}example\.com",
     ):
         with pytest.raises(CORSConfigError, match="allow_origin_regex"):
             CORSPolicy(allow_origin_regex=source, allow_credentials=True)
+    # RE2 runs it, but its automaton is over the audit's bound: refused, not half-checked.
+    many = "https://(" + "|".join(f"app{i:04d}-{'x' * 20}" for i in range(1000)) + r")\.ex\.com"
+    with pytest.raises(CORSConfigError, match="too large to check"):
+        CORSPolicy(allow_origin_regex=many)
     policy = CORSPolicy(
         allow_origin_regex=r"https://([a-z]{1,30}\.){1,30}example\.com", allow_credentials=True
     )
