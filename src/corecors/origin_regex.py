@@ -39,7 +39,7 @@ import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, TypeVar
 
 __all__ = [
     "ORIGIN_ALPHABET",
@@ -358,6 +358,20 @@ _LabelNode = tuple[int, bool, bool]  # (state, a wild character read, a non-digi
 _PrefixNode = tuple[int, bool]  # (state, the last character read was a dot)
 
 
+_Node = TypeVar("_Node", _LabelNode, _PrefixNode)
+
+
+def _read_back(parents: dict[_Node, tuple[_Node | None, str]], node: _Node) -> str:
+    """The text a breadth-first search read (leftwards) to reach ``node``, in reading order
+    of the host: the last character read is the leftmost."""
+    text = []
+    cursor: _Node | None = node
+    while cursor is not None:
+        cursor, char = parents[cursor]
+        text.append(char)
+    return "".join(text)
+
+
 @dataclass
 class _Walk:
     """Hosts of one scheme, read from the right, label by label."""
@@ -430,13 +444,7 @@ class _Walk:
             if wild and letter and depth[node] > 0:
                 single = frozenset({(state, True)})
                 if self.begins_host(single, True) or self.after_dot(single):
-                    text = []
-                    cursor: _LabelNode | None = node
-                    while cursor is not None:
-                        parent, char = parents[cursor]
-                        text.append(char)
-                        cursor = parent
-                    return "".join(text), single
+                    return _read_back(parents, node), single
             if depth[node] >= _MAX_LABEL:
                 continue
             for char in _PREFERRED:
@@ -463,13 +471,7 @@ class _Walk:
             node = queue.popleft()
             state, after_dot = node
             if state in self.host_start and not after_dot:
-                text = []
-                cursor: _PrefixNode | None = node
-                while cursor is not None:
-                    parent, char = parents[cursor]
-                    text.append(char)
-                    cursor = parent
-                return "".join(text)
+                return _read_back(parents, node)
             for char in (*_PREFERRED, "."):
                 if char == "." and after_dot:
                     continue
