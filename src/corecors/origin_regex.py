@@ -327,6 +327,16 @@ class _Automaton:
     def accepts_here(self, states: Iterable[int]) -> bool:
         return self.accept in self.closure(states, False, True)
 
+    def matches(self, text: str) -> bool:
+        """Whether the whole of ``text`` is matched (time linear in its length: used instead
+        of ``re``, which could backtrack for a long time on the regex being audited)."""
+        states = self.closure({self.start}, True, False)
+        for char in text:
+            states = self.step(states, char)
+            if not states:
+                return False
+        return self.accepts_here(states)
+
     # Backward, for hosts read from the right.
 
     def back_closure(self, states: Iterable[tuple[int, bool]]) -> frozenset[tuple[int, bool]]:
@@ -566,6 +576,7 @@ def _region_spots(
 
 @dataclass
 class _Analysis:
+    automaton: _Automaton
     spots: list[_Spot]
     sites: dict[str, str]  # registrable domain written out -> a matched host on it
     insecure: list[str]
@@ -638,7 +649,7 @@ def _analyse(source: str, flags: int, rules: PublicSuffixRules) -> tuple[_Analys
             host = _non_loopback_host(walk, start)
             if host is not None:
                 insecure.append(f"{scheme}://{host}")
-    return _Analysis(spots, sites, insecure), _has_bare_dot(parsed)
+    return _Analysis(automaton, spots, sites, insecure), _has_bare_dot(parsed)
 
 
 def _non_loopback_host(walk: _Walk, start: frozenset[tuple[int, bool]]) -> str | None:
@@ -732,7 +743,8 @@ def _explain(
 ) -> Iterator[RegexFinding]:
     """Name the likely mistake behind each spot (for the advice only)."""
     site = next(iter(analysis.sites), None)
-    if regex.fullmatch(PROBE_ORIGIN) is not None:
+    matches = analysis.automaton.matches
+    if matches(PROBE_ORIGIN):
         yield RegexFinding("any-origin", PROBE_ORIGIN, site=site)
         return
     # Spots that escaping the bare dots removes are the dots' doing.
@@ -752,12 +764,12 @@ def _explain(
             continue
         kind = "unpinned-label"
         for written, host in analysis.sites.items():
-            if not spot.tail and regex.fullmatch(f"{spot.scheme}://{host}.evil.example"):
+            if not spot.tail and matches(f"{spot.scheme}://{host}.evil.example"):
                 kind = "unpinned-end"
             elif (
                 spot.tail
                 and written.endswith("." + spot.tail)
-                and regex.fullmatch(f"{spot.scheme}://evil{written}")
+                and matches(f"{spot.scheme}://evil{written}")
             ):
                 kind = "unpinned-start"
                 example = f"{spot.scheme}://evil{written}"
