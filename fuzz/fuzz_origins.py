@@ -4,8 +4,8 @@
 
 * ``parse_origin`` accepts only a canonical serialization (it round-trips) of bounded length;
 * ``parse_request_header_names`` returns ``None`` or at most ``max_count`` lowercase tokens;
-* the origin-regex audit of any compilable regex finishes without an exception (regexes
-  it refuses for catastrophic backtracking are not run on long inputs).
+* building a policy from any compilable regex either succeeds or raises
+  ``CORSConfigError``: the audit never escapes with another exception.
 """
 
 from __future__ import annotations

@@ -100,7 +100,7 @@ allow_origins = [
     "https://*.example.com",
 ]
 allow_credentials = true
-allow_null_origin = true
+expose_headers = ["Content-Type"]
 max_age = 86400
 allow_methods = ["GET", "patch"]
 
@@ -120,7 +120,7 @@ def test_warnings_exit_1_with_the_line_of_each(tmp_path: Path) -> None:
     assert "trusts every subdomain" in finding_on(document, 3)["message"]
     assert finding_on(document, 3)["key"] == "allow_origins"
     assert finding_on(document, 3)["source"] == '"https://*.example.com",'
-    assert "trusts every sandboxed iframe" in finding_on(document, 6)["message"]
+    assert "always readable" in finding_on(document, 6)["message"]
     assert "Chromium caps preflight caching at 7200" in finding_on(document, 7)["message"]
     assert "Did you mean 'PATCH'?" in finding_on(document, 8)["message"]
 

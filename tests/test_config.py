@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,20 @@ import pytest
 from corecors import CORSConfigError, CORSConfigWarning, CORSPolicy, PathPolicies, load_policy
 
 APP = "https://app.example.com"
+
+
+async def _async_predicate(origin: str) -> bool:
+    return origin == APP
+
+
+class _AsyncCallable:
+    async def __call__(self, origin: str) -> bool:
+        return origin == APP
+
+
+def _match_predicate(origin: str) -> re.Match[str] | None:
+    return re.fullmatch(r"https://[a-z]+\.example\.com", origin)
+
 
 # (id, keyword arguments, a fragment the message must contain)
 REFUSED: list[tuple[str, dict[str, Any], str]] = [
@@ -108,6 +124,32 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("regex-that-does-not-compile", {"allow_origin_regex": "https://(a"}, "does not compile"),
     ("regex-not-a-string", {"allow_origin_regex": 42}, "must be a string"),
     ("predicate-not-callable", {"allow_origin_predicate": "yes"}, "must be a function"),
+    (
+        "star-origin-with-private-network",
+        {"allow_origins": ["*"], "allow_private_network": True},
+        "list the public origins that may reach it",
+    ),
+    (
+        "null-origin-with-credentials",
+        {"allow_null_origin": True, "allow_credentials": True, "allow_origins": [APP]},
+        "remove allow_null_origin",
+    ),
+    ("async-predicate", {"allow_origin_predicate": _async_predicate}, "def, not async def"),
+    (
+        "async-predicate-partial",
+        {"allow_origin_predicate": functools.partial(_async_predicate)},
+        "def, not async def",
+    ),
+    (
+        "async-callable-object",
+        {"allow_origin_predicate": _AsyncCallable()},
+        "def, not async def",
+    ),
+    (
+        "predicate-declared-to-return-a-match",
+        {"allow_origin_predicate": _match_predicate},
+        "declared to return re.Match[str] | None",
+    ),
     ("origins-as-string", {"allow_origins": APP}, f"write [{APP!r}]"),
     ("origins-not-a-list", {"allow_origins": 3}, "must be a list of strings"),
     ("origin-not-a-string", {"allow_origins": [APP, 3]}, "only strings"),
@@ -138,6 +180,41 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("set-cookie-exposed", {"expose_headers": ["Set-Cookie"]}, "can never be exposed"),
     ("set-cookie2-exposed", {"expose_headers": ["set-cookie2"]}, "can never be exposed"),
     ("origin-exposed", {"expose_headers": ["Origin"]}, "not a response header"),
+    (
+        "cors-header-exposed-access-control-allow-methods",
+        {"expose_headers": ["Access-Control-Allow-Methods"]},
+        "CORS protocol header that corecors writes itself",
+    ),
+    (
+        "cors-header-exposed-access-control-allow-headers",
+        {"expose_headers": ["access-control-allow-headers"]},
+        "CORS protocol header that corecors writes itself",
+    ),
+    (
+        "cors-header-exposed-access-control-max-age",
+        {"expose_headers": ["Access-Control-Max-Age"]},
+        "CORS protocol header that corecors writes itself",
+    ),
+    (
+        "cors-header-exposed-access-control-allow-origin",
+        {"expose_headers": ["Access-Control-Allow-Origin"]},
+        "CORS protocol header that corecors writes itself",
+    ),
+    (
+        "cors-header-exposed-access-control-allow-credentials",
+        {"expose_headers": ["Access-Control-Allow-Credentials"]},
+        "CORS protocol header that corecors writes itself",
+    ),
+    (
+        "cors-header-exposed-access-control-expose-headers",
+        {"expose_headers": ["Access-Control-Expose-Headers"]},
+        "CORS protocol header that corecors writes itself",
+    ),
+    (
+        "cors-header-exposed-access-control-allow-private-network",
+        {"expose_headers": ["Access-Control-Allow-Private-Network"]},
+        "CORS protocol header that corecors writes itself",
+    ),
     ("invalid-expose-header-name", {"expose_headers": ["x:y"]}, "not a valid header name"),
     ("max-age-negative", {"max_age": -1}, "from 0 to 86400"),
     ("max-age-too-large", {"max_age": 86401}, "from 0 to 86400"),
@@ -395,3 +472,86 @@ def test_enabled_must_be_a_boolean() -> None:
 def test_root_path_table_cannot_shadow_top_level_policy() -> None:
     with pytest.raises(CORSConfigError, match="would replace the top-level policy"):
         load_policy({"allow_origins": [APP], "paths": {"/": {"allow_origins": ["*"]}}})
+
+
+@pytest.mark.parametrize(
+    ("answer", "shown"),
+    [
+        (lambda origin: re.fullmatch(r"https://[a-z]+\.example\.com", origin), "Match"),
+        (lambda origin: None, "NoneType"),
+        (lambda origin: 1, "int"),
+        (lambda origin: _async_predicate(origin), "coroutine"),
+    ],
+    ids=["match-object", "none", "truthy-int", "coroutine"],
+)
+def test_predicate_answering_something_else_than_a_bool_refuses_and_says_why(
+    answer: Any, shown: str
+) -> None:
+    """Only True allows; anything else refuses, with a warning that names the type (once
+    per type, since the text does not depend on the origin), and a returned coroutine is
+    closed so no "never awaited" RuntimeWarning follows every request."""
+    policy = CORSPolicy(allow_origin_predicate=answer)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        decision = policy.decide_fields("GET", APP)
+        import gc
+
+        gc.collect()  # an unclosed coroutine would warn when collected
+    assert not decision.allowed
+    assert [type(w.message) for w in caught] == [CORSConfigWarning], caught
+    assert f"returned {shown}, not True or False" in str(caught[0].message)
+
+
+def test_predicate_warning_never_turns_a_decision_into_an_error() -> None:
+    answers_none: Any = lambda origin: None  # noqa: E731  (a lambda, as users write it)
+    policy = CORSPolicy(allow_origin_predicate=answers_none)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert not policy.decide_fields("GET", APP).allowed
+
+
+def test_well_behaved_predicates_are_accepted() -> None:
+    def annotated(origin: str) -> bool:
+        return origin == APP
+
+    class Callable:
+        def __call__(self, origin: str) -> bool:
+            return origin == APP
+
+    for predicate in (annotated, Callable(), lambda origin: origin == APP, {APP}.__contains__):
+        policy = CORSPolicy(allow_origin_predicate=predicate)
+        assert policy.decide_fields("GET", APP).allowed, predicate
+        assert not policy.decide_fields("GET", "https://other.example").allowed
+
+
+@pytest.mark.parametrize(
+    ("prefix", "advice"),
+    [
+        ("/admin/*", "write '/admin'"),
+        ("/admin*", "write '/admin'"),
+        ("/api/*/users", "write '/api'"),
+        ("/admin?", "write '/admin'"),
+        ("/search?q=1", "write '/search'"),
+        ("/docs#top", "write '/docs'"),
+        ("/admin ", "write '/admin'"),
+        (" /admin", "write '/admin'"),
+        ("/admin\t", "write '/admin'"),
+        ("/ad\nmin", "write '/admin'"),
+        ("/api/../admin", "write the path they resolve to"),
+        ("/./admin", "write the path they resolve to"),
+    ],
+)
+def test_path_prefix_that_can_never_match_as_meant_is_refused(prefix: str, advice: str) -> None:
+    policy = CORSPolicy(allow_origins=[APP])
+    with pytest.raises(CORSConfigError) as caught:
+        PathPolicies({prefix: policy})
+    assert repr(prefix) in str(caught.value)
+    assert advice in str(caught.value)
+    with pytest.raises(CORSConfigError) as caught:
+        load_policy({"allow_origins": [APP], "paths": {prefix: {"allow_origins": [APP]}}})
+    assert advice in str(caught.value)
+
+
+@pytest.mark.parametrize("prefix", ["/admin", "/admin/", "/", "/my docs", "/caf\u00e9", "/a.b/c"])
+def test_ordinary_path_prefixes_are_accepted(prefix: str) -> None:
+    PathPolicies({prefix: CORSPolicy(allow_origins=[APP])})

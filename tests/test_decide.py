@@ -8,6 +8,7 @@ import pytest
 
 from corecors import (
     DEBUG_REASON_HEADER,
+    CORSConfigWarning,
     CORSPolicy,
     Decision,
     DecisionKind,
@@ -217,7 +218,8 @@ def test_predicate_must_return_true_not_truthy() -> None:
         return "yes"
 
     policy = CORSPolicy(allow_origin_predicate=truthy)
-    assert not policy.decide(RequestInfo("GET", "https://a.test")).allowed
+    with pytest.warns(CORSConfigWarning, match="returned str, not True or False"):
+        assert not policy.decide(RequestInfo("GET", "https://a.test")).allowed
 
 
 def test_policy_is_immutable() -> None:

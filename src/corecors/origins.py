@@ -11,17 +11,23 @@ lookup, a subdomain pattern one lookup per label of the request's host.
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 import re
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
+
+from .errors import CORSConfigWarning
 
 __all__ = [
     "ANY_PORT",
     "DEFAULT_PORTS",
+    "REGEX_INPUT_LIMIT",
     "OriginMatcher",
     "OriginPattern",
+    "OriginRegex",
     "ParsedOrigin",
     "is_loopback_host",
     "parse_origin",
@@ -35,6 +41,12 @@ DEFAULT_PORTS: dict[str, int] = {"http": 80, "https": 443, "ws": 80, "wss": 443,
 ANY_PORT = -1
 
 _MAX_HOST_LENGTH = 253
+
+#: The longest origin ``allow_origin_regex`` is run on (longer ones never match it). A real
+#: origin is far shorter (its host has at most 253 characters); up to this length RE2's
+#: lazy DFA answers every regex it accepts in microseconds, while past ~1000 characters
+#: some regexes make it fall back to its slower (still linear) engine.
+REGEX_INPUT_LIMIT = 512
 
 # The shape of a serialized origin, labels included (dot-separated, 1 to 63 characters).
 # No two quantifiers can match the same text, so a failing match cannot backtrack much.
@@ -213,6 +225,12 @@ def parse_origin_pattern(text: str) -> OriginPattern | str:
 OriginPredicate = Callable[[str], bool]
 
 
+class OriginRegex(Protocol):
+    """A compiled ``allow_origin_regex``: RE2's (linear-time) in a policy, or ``re``'s."""
+
+    def fullmatch(self, text: str) -> object | None: ...
+
+
 class OriginMatcher:
     """The compiled set of allowed origins. ``matches`` never raises.
 
@@ -239,7 +257,7 @@ class OriginMatcher:
         self,
         patterns: Iterable[OriginPattern],
         *,
-        regex: re.Pattern[str] | None = None,
+        regex: OriginRegex | None = None,
         predicate: OriginPredicate | None = None,
         allow_null: bool = False,
         max_length: int = 512,
@@ -305,12 +323,39 @@ class OriginMatcher:
                 ):
                     return True
                 dot = host.find(".", dot + 1)
-        if self._regex is not None and self._regex.fullmatch(origin) is not None:
+        if (
+            self._regex is not None
+            and len(origin) <= REGEX_INPUT_LIMIT
+            and self._regex.fullmatch(origin) is not None
+        ):
             return True
         if self._predicate is not None:
             try:
-                return self._predicate(origin) is True
+                answer = self._predicate(origin)
             except Exception:
                 # A failing user predicate must not turn into a server error.
                 return False
+            if answer is True:
+                return True
+            if answer is not False:
+                _report_non_bool_answer(answer)
         return False
+
+
+def _report_non_bool_answer(answer: object) -> None:
+    """Refuse, but say why: a predicate answering ``None``, a match object or a coroutine
+    refuses every origin, which is otherwise silent. The warning text does not depend on
+    the origin, so the default filter shows it once, not per request."""
+    if inspect.iscoroutine(answer):
+        answer.close()  # never awaited by design: no "was never awaited" noise per request
+    try:
+        warnings.warn(
+            f"allow_origin_predicate returned {type(answer).__name__}, not True or False, "
+            "so the origin was refused; return a bool (e.g. 'return match is not None'), "
+            "from a plain function (def, not async def)",
+            CORSConfigWarning,
+            stacklevel=2,
+        )
+    except Exception:
+        # A filter that turns warnings into errors must not turn a decision into a crash.
+        return

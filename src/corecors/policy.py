@@ -8,8 +8,10 @@ doubtful choices become :class:`~corecors.CORSConfigWarning` and are kept in
 
 from __future__ import annotations
 
+import inspect
 import re
 import tomllib
+import typing
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from os import PathLike
@@ -17,8 +19,21 @@ from typing import Any, Final
 
 from .decision import CompiledPolicy
 from .errors import CORSConfigError, CORSConfigWarning
-from .origin_regex import RegexFinding, audit_origin_regex, escape_bare_dots
-from .origins import OriginMatcher, OriginPattern, is_loopback_host, parse_origin_pattern
+from .origin_regex import (
+    MAX_AUTOMATON_STATES,
+    RegexFinding,
+    RegexTooComplexError,
+    audit_origin_regex,
+    escape_bare_dots,
+    is_special_use,
+)
+from .origins import (
+    OriginMatcher,
+    OriginPattern,
+    OriginRegex,
+    is_loopback_host,
+    parse_origin_pattern,
+)
 from .tokens import (
     FORBIDDEN_METHODS,
     SAFELISTED_METHODS,
@@ -200,14 +215,30 @@ class CORSPolicy(CompiledPolicy):
             found_warnings,
             advisories,
         )
-        if allow_origin_predicate is not None and not callable(allow_origin_predicate):
-            problems.append("allow_origin_predicate must be a function taking the origin string")
+        if allow_origin_predicate is not None:
+            predicate_problem = _predicate_problem(allow_origin_predicate)
+            if predicate_problem is not None:
+                problems.append(predicate_problem)
+        if any_origin and allow_private_network is True:
+            problems.append(
+                "allow_origins=['*'] with allow_private_network=True would let every site on "
+                "the Internet reach this private-network server through your users' browsers, "
+                "which is what Private Network Access exists to stop; list the public origins "
+                "that may reach it, e.g. allow_origins=['https://app.example.com']"
+            )
         if any_origin and (regex is not None or allow_origin_predicate is not None):
             found_warnings.append(
                 "allow_origins contains '*', so allow_origin_regex and allow_origin_predicate "
                 "are never consulted; remove them or remove '*'"
             )
-        if allow_null_origin is True:
+        if allow_null_origin is True and allow_credentials is True:
+            problems.append(
+                "allow_null_origin=True with allow_credentials=True would let any site read "
+                "your users' authenticated responses: every page can send 'Origin: null' from "
+                "a sandboxed iframe or a data: URL; remove allow_null_origin (give the page a "
+                "real origin and list it in allow_origins), or remove allow_credentials"
+            )
+        elif allow_null_origin is True:
             advisories.append(
                 "allow_null_origin=True trusts every sandboxed iframe, data: URL and redirected "
                 "request: any site can create one of those"
@@ -412,49 +443,45 @@ class CORSPolicy(CompiledPolicy):
         problems: list[str],
         found_warnings: list[str],
         advisories: list[str],
-    ) -> re.Pattern[str] | None:
-        """Compile ``allow_origin_regex`` and audit it (:mod:`corecors.origin_regex`).
+    ) -> OriginRegex | None:
+        """Compile ``allow_origin_regex`` with RE2 (linear-time matching, whatever the
+        regex) and audit it on its automaton (:mod:`corecors.origin_regex`).
 
-        Catastrophic backtracking is refused always. A regex that also matches origins on
-        registrable domains it was not written for (unrelated origins, an unescaped ``.``,
-        an unpinned start or end, a wildcard label) is refused with credentials and warned
-        about without. ``http://`` matches are refused with credentials (unless
-        ``dangerously_allow_insecure_origins``) and recorded without. An unescaped ``.``
-        that stays on the same site is a warning.
+        A regex RE2 cannot run, or that RE2 and Python read differently, is refused. A
+        regex that also matches origins on registrable domains it was not written for
+        (unrelated origins, an unescaped ``.``, an unpinned start or end, a wildcard label)
+        is refused with credentials and warned about without. ``http://`` matches are
+        refused with credentials (unless ``dangerously_allow_insecure_origins``) and
+        recorded without. An unescaped ``.`` that stays on the same site is a warning.
         """
         if source is None:
             return None
         if not isinstance(source, str):
             problems.append(f"allow_origin_regex must be a string, not {type(source).__name__}")
             return None
+        shown = f"allow_origin_regex {source!r}"
         try:
-            regex = re.compile(source)
-        except (re.error, OverflowError, RecursionError) as error:
-            problems.append(f"allow_origin_regex {source!r} does not compile: {error}")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)  # re's "possible nested set"
+                regex = re.compile(source)
+        except (re.error, OverflowError, RecursionError, MemoryError) as error:
+            problems.append(f"{shown} does not compile: {error}")
+            return None
+        matcher = _linear_time_regex(source, shown, problems)
+        if matcher is None:
             return None
         findings: dict[str, RegexFinding] = {}
         try:
-            audit = audit_origin_regex(regex, _registrable_domain)
-        except RecursionError:
+            audit = audit_origin_regex(regex, _suffix_rules())
+        except (RegexTooComplexError, RecursionError, MemoryError):
             problems.append(
-                f"allow_origin_regex {source!r} is nested too deeply to be checked; simplify "
-                "it, or use allow_origins patterns such as 'https://*.example.com'"
+                f"{shown} is too large to check (its automaton would exceed "
+                f"{MAX_AUTOMATON_STATES} states); simplify it, or use allow_origins patterns "
+                "such as 'https://*.example.com'"
             )
             return None
         for finding in audit:
             findings.setdefault(finding.kind, finding)
-        shown = f"allow_origin_regex {source!r}"
-
-        nested = findings.get("backtracking")
-        if nested is not None:
-            problems.append(
-                f"{shown} repeats a group whose iterations can split the same text in many "
-                f"ways ({nested.detail}), so a crafted Origin header makes matching take "
-                "exponential time; start or end each repeated group with a character nothing "
-                r"else in it matches, e.g. r'https://([a-z0-9-]+\.)*example\.com', or use "
-                "allow_origins=['https://*.example.com']"
-            )
-            return regex
 
         any_origin = findings.get("any-origin")
         if any_origin is not None:
@@ -506,7 +533,7 @@ class CORSPolicy(CompiledPolicy):
                 advisories.append(
                     f"{shown} also matches insecure origins such as {insecure.example!r}"
                 )
-        return regex
+        return matcher
 
     @staticmethod
     def _check_methods(
@@ -595,6 +622,14 @@ class CORSPolicy(CompiledPolicy):
                     "remove it"
                 )
                 continue
+            elif lowered.startswith("access-control-"):
+                # The browser reads these itself; an adapter writes them from the decision
+                # and strips the application's, so listing one would expose nothing.
+                problems.append(
+                    f"expose_headers: {name!r} is a CORS protocol header that corecors writes "
+                    "itself, never one for scripts to read; remove it"
+                )
+                continue
             elif lowered in SAFELISTED_RESPONSE_HEADER_NAMES:
                 advisories.append(
                     f"expose_headers: {name!r} is always readable; listing it is unnecessary"
@@ -626,6 +661,41 @@ POLICY_KEYS: Final = (
 )
 
 
+def _predicate_problem(predicate: object) -> str | None:
+    """Why ``predicate`` cannot serve as ``allow_origin_predicate`` (``None``: it can).
+
+    Decisions are synchronous, so a coroutine function would return an un-awaited
+    coroutine for every origin: refused here rather than refusing every request later.
+    A declared return type other than ``bool`` is refused for the same reason: only
+    ``True`` allows (a match object or a non-empty string does not)."""
+    if not callable(predicate):
+        return "allow_origin_predicate must be a function taking the origin string"
+    # An object whose __call__ is ``async def`` is a coroutine function too.
+    call = getattr(type(predicate), "__call__", None)  # noqa: B004 (its __call__, not callable())
+    if inspect.iscoroutinefunction(predicate) or inspect.iscoroutinefunction(call):
+        return (
+            "allow_origin_predicate is an async function, but decisions are made without "
+            "awaiting (it would refuse every origin); pass a plain function (def, not async "
+            "def) that answers from data loaded beforehand, e.g. "
+            "allow_origin_predicate=lambda origin: origin in allowed_origins"
+        )
+    try:
+        returns = inspect.signature(predicate, eval_str=True).return_annotation
+    except Exception:  # no signature, or an annotation that does not evaluate here
+        return None
+    if returns in (inspect.Signature.empty, bool, Any, object) or (
+        typing.get_origin(returns) is typing.Literal
+        and all(value is True or value is False for value in typing.get_args(returns))
+    ):
+        return None
+    shown = returns.__name__ if isinstance(returns, type) else str(returns)
+    return (
+        f"allow_origin_predicate is declared to return {shown}, but only True allows an "
+        "origin (a match object or any other value refuses it); return a bool, e.g. "
+        "lambda origin: pattern.fullmatch(origin) is not None"
+    )
+
+
 def _unknown_key_problems(unknown: Iterable[str], known: Iterable[str]) -> list[str]:
     import difflib
 
@@ -650,7 +720,8 @@ def read_toml(path: str | PathLike[str]) -> dict[str, Any]:
 
 
 def _public_suffix_wildcards(patterns: list[OriginPattern]) -> list[OriginPattern]:
-    """The subdomain patterns whose base domain is a public suffix (anyone can register under)."""
+    """The subdomain patterns whose base domain is a public suffix (anyone can register
+    under it). Special-use names (``.test``, ``.internal`` ...) nobody can register."""
     if not patterns:
         return []
     from publicsuffixlist import PublicSuffixList  # configuration time only
@@ -659,19 +730,82 @@ def _public_suffix_wildcards(patterns: list[OriginPattern]) -> list[OriginPatter
     return [
         pattern
         for pattern in patterns
-        if not is_loopback_host(pattern.host) and suffixes.is_public(pattern.host)
+        if not is_loopback_host(pattern.host)
+        and not is_special_use(pattern.host)
+        and suffixes.is_public(pattern.host)
     ]
 
 
 _PSL_CACHE: list[Any] = []
 
 
-def _registrable_domain(host: str) -> str | None:
-    """The registrable domain (eTLD+1) of ``host``; ``None`` if it is a public suffix."""
+class _SuffixRules:
+    """The public-suffix list as the regex audit asks about it."""
+
+    def __init__(self, suffixes: Any) -> None:
+        self._suffixes = suffixes
+        below: dict[str, set[str]] = {}
+        # The parsed rules ("*.ck", "!www.ck", "s3.amazonaws.com"): the library has no
+        # public accessor for them. Without them deeper rules go unseen (is_public does
+        # not), and the walk stops at the first registrable domain.
+        for rule in getattr(suffixes, "_publicsuffix", ()):
+            labels = str(rule).lstrip("!").split(".")
+            for index in range(1, len(labels)):
+                below.setdefault(".".join(labels[index:]), set()).add(labels[index - 1])
+        self._below = {parent: frozenset(labels) for parent, labels in below.items()}
+
+    def is_public(self, domain: str) -> bool:
+        return bool(self._suffixes.is_public(domain))
+
+    def child_labels(self, domain: str) -> frozenset[str]:
+        return self._below.get(domain, frozenset())
+
+
+_RULES_CACHE: list[_SuffixRules] = []
+
+
+def _suffix_rules() -> _SuffixRules:
     from publicsuffixlist import PublicSuffixList  # configuration time only
 
-    site: str | None = _public_suffix_list(PublicSuffixList).privatesuffix(host)
-    return site
+    if not _RULES_CACHE:
+        _RULES_CACHE.append(_SuffixRules(_public_suffix_list(PublicSuffixList)))
+    return _RULES_CACHE[0]
+
+
+# "{,n}" that is not escaped: Python reads it as "{0,n}", RE2 as literal text.
+_OPEN_LOWER_BOUND: Final = re.compile(r"(?<!\\)(?:\\\\)*\{,[0-9]")
+
+
+def _linear_time_regex(source: str, shown: str, problems: list[str]) -> OriginRegex | None:
+    """``source`` compiled with RE2, whose matching time is linear in the origin's length
+    whatever the regex, so no crafted Origin can make it backtrack. ``None`` (and a
+    problem) when RE2 cannot run it or would read it differently from Python."""
+    import re2  # configuration time only, and only when a regex is configured
+
+    if _OPEN_LOWER_BOUND.search(source):
+        problems.append(
+            f"{shown} has a repetition with no lower bound ('{{,n}}'), which Python reads "
+            "as '{0,n}' and RE2 as literal text; write '{0,n}'"
+        )
+        return None
+    options = re2.Options()
+    options.log_errors = False
+    options.never_capture = True  # only "does it match" is asked: RE2 keeps to its DFA
+    try:
+        compiled: OriginRegex = re2.compile(source, options)
+    except re2.error as error:
+        reason = error.args[0] if error.args else error
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        problems.append(
+            f"{shown} uses what the linear-time matcher (RE2) cannot run ({reason}): "
+            r"lookarounds, backreferences, possessive or atomic groups, '\Z', or more "
+            "than 1000 repetitions in all. The regex is always matched against the whole "
+            "origin, so anchors are not needed: write it with groups, classes and "
+            r"repetition only, e.g. r'https://([a-z0-9-]+\.)*example\.com'"
+        )
+        return None
+    return compiled
 
 
 def _escape_fix(source: str) -> str:
@@ -680,9 +814,9 @@ def _escape_fix(source: str) -> str:
     try:
         clean = not any(
             finding.kind.startswith("unescaped-dot")
-            for finding in audit_origin_regex(re.compile(escaped), _registrable_domain)
+            for finding in audit_origin_regex(re.compile(escaped), _suffix_rules())
         )
-    except re.error:
+    except (re.error, RegexTooComplexError):
         clean = False
     if clean and escaped != source:
         return f"escape literal dots: {_raw(escaped)}"

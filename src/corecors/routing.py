@@ -46,6 +46,41 @@ def _normalize_prefix(prefix: str) -> str:
     return prefix.rstrip("/") or "/"
 
 
+# Characters that never reach the path a router matches: a glob is not a pattern here,
+# '?' and '#' start the query and the fragment.
+_NOT_IN_A_PATH = {"*": "a wildcard", "?": "a query", "#": "a fragment"}
+
+
+def _prefix_problem(prefix: object) -> str | None:
+    """Why ``prefix`` can never match the requests it was written for (``None``: it can)."""
+    if not isinstance(prefix, str):
+        return f"path prefix {prefix!r} must be a string starting with '/'"
+    stripped = prefix.strip()
+    for char, what in _NOT_IN_A_PATH.items():
+        if char in prefix:
+            meant = stripped.split(char, 1)[0]
+            return (
+                f"path prefix {prefix!r} contains {char!r}, which never appears in a request "
+                f"path ({what}); a prefix already covers everything under it: write "
+                f"{_normalize_prefix(meant or '/')!r}"
+            )
+    if not stripped.startswith("/"):
+        return f"path prefix {prefix!r} must start with '/'"
+    if stripped != prefix or not prefix.isprintable():
+        fixed = "".join(ch for ch in stripped if ch.isprintable()) or "/"
+        return (
+            f"path prefix {prefix!r} has whitespace at an end or a control character, which "
+            f"no request path written by hand has (probably a typo); write {fixed!r}"
+        )
+    segments = prefix.split("/")
+    if "." in segments or ".." in segments:
+        return (
+            f"path prefix {prefix!r} has a '.' or '..' segment, which browsers resolve "
+            "before sending the request; write the path they resolve to"
+        )
+    return None
+
+
 class PathPolicies:
     """Policies chosen by path prefix; the longest matching prefix wins.
 
@@ -65,8 +100,9 @@ class PathPolicies:
         problems = []
         prefixes: dict[str, CORSPolicy | None] = {}
         for prefix, policy in paths.items():
-            if not isinstance(prefix, str) or not prefix.startswith("/"):
-                problems.append(f"path prefix {prefix!r} must start with '/'")
+            prefix_problem = _prefix_problem(prefix)
+            if prefix_problem is not None:
+                problems.append(prefix_problem)
                 continue
             if policy is not None and not isinstance(policy, CORSPolicy):
                 problems.append(
@@ -151,8 +187,9 @@ class PathPolicies:
             tables = {}
         for prefix, table in tables.items():
             where = f"paths.{prefix!r}: "
-            if not str(prefix).startswith("/"):
-                problems.append(f"path prefix {prefix!r} must start with '/'")
+            prefix_problem = _prefix_problem(prefix)
+            if prefix_problem is not None:
+                problems.append(prefix_problem)
                 continue
             if not isinstance(table, Mapping):
                 problems.append(f"{where}must be a table of policy keys")
