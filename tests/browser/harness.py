@@ -9,7 +9,10 @@ thread of its own (so the tests and Playwright's sync API stay free of event loo
   they keep in a :class:`Recorder` every request the server received and the status and
   headers of the response it sent, so a test can say "the browser sent one preflight" or
   "the app was reached" without taking the browser's word for it;
-* :func:`launch_chromium` starts Debian's Chromium through Playwright (never a downloaded one).
+* :class:`Outcome` is what the page observed for one request, with the engine's console lines
+  about it.
+
+The browsers themselves are in :mod:`tests.browser.engines`.
 """
 
 from __future__ import annotations
@@ -18,99 +21,27 @@ import asyncio
 import contextlib
 import contextvars
 import http.server
-import os
-import shutil
+import re
 import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 
 if TYPE_CHECKING:
     from aiohttp import web
-    from playwright.sync_api import Browser, Playwright
 
 PAGE = (Path(__file__).parent / "page.html").read_bytes()
-
-#: Chromium's command line for the suite (and the demo's test).
-CHROMIUM_ARGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--enable-features=CorsNonWildcardRequestHeadersSupport",
-)
-#: Where Debian installs Chromium; ``CORECORS_CHROMIUM`` overrides it.
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
 
 #: How long one server may take to start or stop (generous: other test runs share 2 cores).
 SERVER_TIMEOUT = 20.0
 
 #: The query parameter that names the scenario a request belongs to.
 SCENARIO_PARAMETER = "s"
-
-
-# -- Chromium --------------------------------------------------------------------------------
-
-
-def chromium_path() -> str | None:
-    """The Chromium executable to use, or ``None`` when there is none."""
-    configured = os.environ.get("CORECORS_CHROMIUM")
-    if configured:
-        return configured if os.access(configured, os.X_OK) else None
-    if os.access(DEFAULT_CHROMIUM, os.X_OK):
-        return DEFAULT_CHROMIUM
-    return shutil.which("chromium")
-
-
-def unavailable(reason: str) -> NoReturn:
-    """Skip the browser tests for ``reason`` -- or fail them on CI, where they must run."""
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run on CI: {reason}", pytrace=False)
-    print(f"skipping browser tests: {reason}")
-    pytest.skip(reason)
-
-
-@contextlib.contextmanager
-def launch_chromium() -> Iterator[Browser]:
-    """Headless Debian Chromium under Playwright's sync API (skip or fail when missing)."""
-    executable = chromium_path()
-    if executable is None:
-        configured = os.environ.get("CORECORS_CHROMIUM")
-        where = (
-            f"CORECORS_CHROMIUM={configured} is not an executable"
-            if configured
-            else f"no Chromium at {DEFAULT_CHROMIUM}"
-        )
-        unavailable(
-            f"{where}: install Debian's chromium package "
-            "(apt-get install chromium), or set CORECORS_CHROMIUM to a Chromium executable"
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - playwright is a test dependency
-        unavailable("Playwright for Python is not installed (pip install -e '.[test]')")
-    manager = sync_playwright()
-    playwright: Playwright = manager.start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=list(CHROMIUM_ARGS), timeout=60_000
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        manager.__exit__(None, None, None)
 
 
 # -- recording what the API server saw -------------------------------------------------------
@@ -379,12 +310,15 @@ def port_is_closed(port: int, host: str = "127.0.0.1") -> bool:
 
 # -- what the page observed ------------------------------------------------------------------
 
-BLOCKED_BY_CORS = "has been blocked by CORS policy"
+
+def mentions(line: str, url: str) -> bool:
+    """Whether a console line is about ``url`` exactly (not a URL it is a prefix of)."""
+    return re.search(re.escape(url) + r"(?![\w%-])", line) is not None
 
 
 @dataclass
 class Outcome:
-    """What the page's JavaScript observed, and what Chromium said on the console about it."""
+    """What the page's JavaScript observed, and what the engine said on the console about it."""
 
     url: str
     ok: bool
@@ -393,16 +327,16 @@ class Outcome:
     headers: dict[str, str | None]
     error: str | None
     console: list[str]
+    """The engine's console lines about this URL (none where the engine reports none)."""
+    marker: str | None = None
+    """What the engine's CORS console errors contain; ``None``: it reports them nowhere."""
 
     @property
     def cors_errors(self) -> list[str]:
-        """Chromium's "blocked by CORS policy" console errors for this request."""
-        return [line for line in self.console if BLOCKED_BY_CORS in line]
-
-    @property
-    def blocked_by_cors(self) -> bool:
-        """Refused by the browser's CORS checks (not a crashed server, not a network error)."""
-        return not self.ok and bool(self.cors_errors)
+        """The engine's CORS console errors for this request."""
+        if self.marker is None:
+            return []
+        return [line for line in self.console if self.marker in line]
 
     def describe(self) -> str:
         if self.ok:
