@@ -9,18 +9,22 @@ Playwright drives the browser.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pytest
 
 from .apps import ADAPTERS, build_api, suite_policy
 from .engines import (
+    DEFAULT_ENGINES,
     ENGINES,
     BrowserPage,
     Engine,
     EngineBrowser,
+    Family,
     launch,
     launch_chromium,
     playwright_driver,
@@ -28,6 +32,7 @@ from .engines import (
 from .harness import (
     Outcome,
     Recorder,
+    Reports,
     aiohttp_server,
     mentions,
     page_server,
@@ -38,8 +43,17 @@ from .scenarios import SCENARIOS, Origin, Scenario, url
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright
 
+#: How long a plan run outside automation may take to report back.
+PLAN_TIMEOUT = 60.0
 #: How long to wait for the engine's console error after a fetch was refused.
 CONSOLE_TIMEOUT = 10.0
+#: What each engine's console says when a WebSocket handshake is answered 403 (WebKit's
+#: console is out of WebDriver's reach).
+WEBSOCKET_REFUSED: dict[Family, str | None] = {
+    "chromium": "Unexpected response code: 403",
+    "firefox": "can\u2019t establish a connection to the server at",
+    "webkit": None,
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,8 @@ class Origins:
     page: str
     other: str
     foreign: str
+    reports: Reports
+    """What pages of the ``page`` origin posted back to it."""
 
     def of(self, origin: Origin) -> str:
         return {"page": self.page, "other": self.other, "foreign": self.foreign}[origin]
@@ -69,7 +85,12 @@ class AdapterRun:
         self.recorder = Recorder()
         server, app = build_api(adapter, suite_policy(origins.page, origins.other), self.recorder)
         serve = aiohttp_server if server == "aiohttp" else uvicorn_server
-        self.api = f"http://127.0.0.1:{stack.enter_context(serve(app))}"
+        port = stack.enter_context(serve(app))
+        self.api = f"http://127.0.0.1:{port}"
+        #: The same API by name. Firefox forgets a cached preflight to an IP-literal host
+        #: (its DNS check drops the entry up to three times), so preflight-cache tests use
+        #: this one.
+        self.api_by_name = f"http://localhost:{port}"
 
         origin: Origin
         self.pages: dict[Origin, BrowserPage] = dict(
@@ -92,27 +113,57 @@ class AdapterRun:
                 outcomes[scenario.name] = self._outcome(result)
         return outcomes
 
-    def fetch(self, origin: Origin, path: str, scenario: str, **spec: Any) -> Outcome:
-        """Run one more ``fetch()`` from ``origin``'s page (``spec``: runScenario's keys)."""
-        spec["url"] = url(self.api, path, scenario)
+    def fetch(
+        self, origin: Origin, path: str, scenario: str, *, by_name: bool = False, **spec: Any
+    ) -> Outcome:
+        """Run one more ``fetch()`` from ``origin``'s page (``spec``: runScenario's keys);
+        ``by_name``: address the API as ``localhost`` (see :attr:`api_by_name`)."""
+        spec["url"] = url(self.api_by_name if by_name else self.api, path, scenario)
         return self._outcome(self.pages[origin].call("runScenario", spec))
+
+    def plan(self, scenario: str, steps: Sequence[tuple[Origin, str]]) -> list[Outcome]:
+        """``fetch()`` each ``(origin, path)`` in turn from one top-level page of the
+        ``page`` origin (the ``other`` origin's steps from a frame of it: same site, so the
+        same HTTP-cache partition), in a session that has an HTTP cache.
+
+        Chromium and Firefox keep their HTTP cache under automation, so their page runs the
+        plan; WebKit has none under WebDriver, so a MiniBrowser *not* under automation opens
+        the page with the plan, and the page posts the results back to its own origin.
+        """
+        frames = {"page": None, "other": self.origins.other}
+        plan = {
+            "id": f"{self.adapter}-{scenario}",
+            "steps": [
+                {"frame": frames[origin], "spec": {"url": url(self.api, path, scenario)}}
+                for origin, path in steps
+            ],
+        }
+        if self.browser.automation_has_http_cache:
+            results = self.pages["page"].call("runPlan", plan)
+        else:
+            address = f"{self.origins.page}/?plan={quote(json.dumps(plan))}"
+            with self.browser.normal_session(address):
+                results = self.origins.reports.wait(plan["id"], PLAN_TIMEOUT)
+        return [self._outcome(result) for result in results]
 
     def socket(self, origin: Origin, path: str, scenario: str) -> Outcome:
         """Open a WebSocket to the API from ``origin``'s page; ``body`` is its first message."""
         target = "ws" + url(self.api, path, scenario).removeprefix("http")
         result = self.pages[origin].call("openSocket", target)
         result["body"] = result.pop("message", None)
-        return self._outcome(result, wait_for=None)
+        return self._outcome(result, wait_for=WEBSOCKET_REFUSED[self.engine.family])
 
-    def _outcome(self, result: dict[str, Any], wait_for: str | None = "cors") -> Outcome:
+    def _outcome(self, result: dict[str, Any], wait_for: str | None = None) -> Outcome:
         """``result`` from the page, with the engine's console lines about its URL. For a
-        failed request, first wait a little for the engine's CORS error about it: engines
-        log it about when the promise rejects, sometimes just after."""
+        failed request, first wait a little for the engine's console error about it
+        (containing ``wait_for``, by default the engine's CORS marker): engines log it about
+        when the promise rejects, sometimes just after."""
         target = result["url"]
         marker = self.engine.console_marker
-        if not result["ok"] and wait_for is not None and marker is not None:
+        expected = wait_for or marker
+        if not result["ok"] and expected is not None:
             self.browser.wait_for_console(
-                lambda line: marker in line and mentions(line, target), CONSOLE_TIMEOUT
+                lambda line: expected in line and mentions(line, target), CONSOLE_TIMEOUT
             )
         return Outcome(
             url=target,
@@ -167,10 +218,22 @@ def chromium(playwright: Playwright) -> Iterator[Browser]:
         yield browser
 
 
-@pytest.fixture(scope="package", params=ENGINES, ids=lambda engine: engine.name)
+def _engine_id(engine: Engine) -> str:
+    return engine.name
+
+
+@pytest.fixture(scope="package", params=ENGINES, ids=_engine_id)
 def engine(request: pytest.FixtureRequest) -> Engine:
+    """Each engine in turn: a test using it (or ``suite``, ``browser``) runs in all of them."""
     chosen: Engine = request.param
     return chosen
+
+
+#: For a test whose subject the ``-strict`` settings cannot change: run it in the engines'
+#: default settings only.
+default_settings_only = pytest.mark.parametrize(
+    "engine", DEFAULT_ENGINES, indirect=True, ids=_engine_id, scope="package"
+)
 
 
 @pytest.fixture(scope="package")
@@ -189,9 +252,10 @@ def browser(engine: Engine, request: pytest.FixtureRequest) -> Iterator[EngineBr
 def origins() -> Iterator[Origins]:
     with page_server() as page, page_server() as other, page_server() as foreign:
         yield Origins(
-            page=f"http://127.0.0.1:{page}",
-            other=f"http://127.0.0.1:{other}",
-            foreign=f"http://localhost:{foreign}",
+            page=f"http://127.0.0.1:{page.port}",
+            other=f"http://127.0.0.1:{other.port}",
+            foreign=f"http://localhost:{foreign.port}",
+            reports=page.reports,
         )
 
 

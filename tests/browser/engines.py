@@ -60,12 +60,24 @@ class Engine:
         """Text every one of this engine's CORS console errors contains."""
         return CORS_CONSOLE_MARKERS[self.family]
 
+    @property
+    def fetch_failure(self) -> str:
+        """How ``fetch()`` rejects in this engine when CORS (or the network) fails it."""
+        return FETCH_FAILURES[self.family]
+
 
 CORS_CONSOLE_MARKERS: dict[Family, str | None] = {
     "chromium": "has been blocked by CORS policy",
     "firefox": "Cross-Origin Request Blocked",
     # WebKitWebDriver gives no access to the console; the page and the server still witness.
     "webkit": None,
+}
+
+#: The same TypeError in each engine's words (an abort or a timeout reads differently).
+FETCH_FAILURES: dict[Family, str] = {
+    "chromium": "TypeError: Failed to fetch",
+    "firefox": "TypeError: NetworkError when attempting to fetch resource.",
+    "webkit": "TypeError: Load failed",
 }
 
 ENGINES: tuple[Engine, ...] = (
@@ -75,6 +87,10 @@ ENGINES: tuple[Engine, ...] = (
     Engine("chromium-strict", "chromium", strict=True),
     Engine("firefox-strict", "firefox", strict=True),
 )
+#: The engines as users get them (a prefix of :data:`ENGINES`, so that tests limited to
+#: them share the same browser processes).
+DEFAULT_ENGINES = tuple(engine for engine in ENGINES if not engine.strict)
+assert DEFAULT_ENGINES == ENGINES[: len(DEFAULT_ENGINES)]
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -143,10 +159,19 @@ class BrowserPage(ABC):
 class EngineBrowser(ABC):
     """A running browser of one :class:`Engine`."""
 
+    #: Whether pages under automation have an HTTP cache (WebKit's WebDriver sessions are
+    #: ephemeral and have none).
+    automation_has_http_cache = True
+
     def __init__(self, engine: Engine, console: ConsoleLog | None = None) -> None:
         self.engine = engine
         self.version = ""
         self.console = console if console is not None else ConsoleLog()
+
+    def normal_session(self, url: str) -> contextlib.AbstractContextManager[None]:
+        """While in the context, the engine shows ``url`` in a fresh session that is not
+        under automation (for what automation changes, see :attr:`automation_has_http_cache`)."""
+        raise NotImplementedError(f"{self.engine.name} runs everything under automation")
 
     @abstractmethod
     def open_pages(self, count: int) -> list[BrowserPage]:

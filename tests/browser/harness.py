@@ -3,7 +3,8 @@
 Everything runs on loopback, every port is chosen by the kernel, every server runs in a
 thread of its own (so the tests and Playwright's sync API stay free of event loops):
 
-* :func:`page_server` serves ``page.html`` (the scenario runner) on one port;
+* :func:`page_server` serves ``page.html`` (the scenario runner) on one port, and keeps
+  what pages report back to it (:class:`Reports`);
 * :func:`aiohttp_server` and :func:`uvicorn_server` serve the API under test;
 * :class:`RecordingASGI` and :func:`record_aiohttp` are the outermost layer around the API:
   they keep in a :class:`Recorder` every request the server received and the status and
@@ -21,6 +22,7 @@ import asyncio
 import contextlib
 import contextvars
 import http.server
+import json
 import re
 import socket
 import threading
@@ -187,7 +189,33 @@ def record_aiohttp(app: web.Application, recorder: Recorder) -> None:
 # -- servers ---------------------------------------------------------------------------------
 
 
+class Reports:
+    """What pages posted to ``/report?id=...`` on their own origin. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._received: dict[str, Any] = {}
+        self._changed = threading.Condition()
+
+    def add(self, key: str, report: Any) -> None:
+        with self._changed:
+            self._received[key] = report
+            self._changed.notify_all()
+
+    def wait(self, key: str, timeout: float) -> Any:
+        """The report posted under ``key``; ``TimeoutError`` when none came in time."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: key in self._received, timeout):
+                raise TimeoutError(f"no page reported {key!r} within {timeout:.0f} s")
+            return self._received.pop(key)
+
+
+#: The largest report a page may post.
+MAX_REPORT = 1 << 20
+
+
 class _PageHandler(http.server.BaseHTTPRequestHandler):
+    server: _PageServer
+
     def do_GET(self) -> None:
         if urlsplit(self.path).path != "/":
             self.send_error(404)
@@ -199,19 +227,42 @@ class _PageHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(PAGE)
 
+    def do_POST(self) -> None:
+        parts = urlsplit(self.path)
+        key = parse_qs(parts.query).get("id", [""])[0]
+        length = int(self.headers.get("Content-Length") or 0)
+        if parts.path != "/report" or not key or length > MAX_REPORT:
+            self.send_error(400)
+            return
+        self.server.reports.add(key, json.loads(self.rfile.read(length) or b"null"))
+        self.send_response(204)
+        self.end_headers()
+
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the suite reads results, not access logs."""
 
 
+class _PageServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    reports: Reports
+
+
+@dataclass(frozen=True)
+class PageServer:
+    port: int
+    reports: Reports
+
+
 @contextlib.contextmanager
-def page_server() -> Iterator[int]:
-    """Serve the scenario page on 127.0.0.1 (any host name reaches it); yields the port."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
-    server.daemon_threads = True
+def page_server() -> Iterator[PageServer]:
+    """Serve the scenario page on 127.0.0.1 (any host name reaches it); pages may post
+    reports to ``/report?id=KEY`` on it."""
+    server = _PageServer(("127.0.0.1", 0), _PageHandler)
+    server.reports = Reports()
     thread = threading.Thread(target=server.serve_forever, name="page-server", daemon=True)
     thread.start()
     try:
-        yield server.server_address[1]
+        yield PageServer(server.server_address[1], server.reports)
     finally:
         server.shutdown()
         server.server_close()

@@ -28,7 +28,7 @@ from .engines import (
     EngineError,
     executable,
 )
-from .processes import Process, free_port, wait_until
+from .processes import Process, free_port, running, wait_until
 
 DEFAULT_DRIVER = "/usr/bin/WebKitWebDriver"
 DEFAULT_MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
@@ -92,9 +92,15 @@ class WebKitPage(BrowserPage):
 
 
 class WebKitBrowser(EngineBrowser):
-    def __init__(self, engine: Engine, client: WebDriverClient) -> None:
+    automation_has_http_cache = False
+
+    def __init__(
+        self, engine: Engine, client: WebDriverClient, minibrowser: str, environment: dict[str, str]
+    ) -> None:
         super().__init__(engine)
         self.client = client
+        self._minibrowser = minibrowser
+        self._environment = environment
         self._current: str | None = None
         self._unused: list[str] = []  # the window the session started with
 
@@ -102,6 +108,15 @@ class WebKitBrowser(EngineBrowser):
         if handle != self._current:
             self.client.command("POST", "/window", {"handle": handle})
             self._current = handle
+
+    @contextlib.contextmanager
+    def normal_session(self, url: str) -> Iterator[None]:
+        """A MiniBrowser of its own (not under automation: it has an HTTP cache) showing
+        ``url``, in a fresh ``HOME`` (a cold cache, no cookies)."""
+        with tempfile.TemporaryDirectory(prefix="corecors-webkit-normal-") as home:
+            environment = {**self._environment, **_home_variables(home)}
+            with running(Process([self._minibrowser, url], env=environment)):
+                yield
 
     def open_pages(self, count: int) -> list[BrowserPage]:
         # One WebDriver session is one ephemeral profile; windows of it share cookies and
@@ -114,6 +129,16 @@ class WebKitBrowser(EngineBrowser):
                 handle = self.client.command("POST", "/window/new", {"type": "tab"})["handle"]
             pages.append(WebKitPage(self, handle))
         return pages
+
+
+def _home_variables(home: str) -> dict[str, str]:
+    """A throw-away home: MiniBrowser keeps its cache, cookies and settings there."""
+    return {
+        "HOME": home,
+        "XDG_CACHE_HOME": os.path.join(home, "cache"),
+        "XDG_DATA_HOME": os.path.join(home, "data"),
+        "XDG_CONFIG_HOME": os.path.join(home, "config"),
+    }
 
 
 @contextlib.contextmanager
@@ -172,16 +197,13 @@ def launch_webkit(engine: Engine) -> Iterator[WebKitBrowser]:
     driver = executable("CORECORS_WEBKITWEBDRIVER", DEFAULT_DRIVER, "webkit2gtk-driver")
     minibrowser = executable("CORECORS_MINIBROWSER", DEFAULT_MINIBROWSER, "libwebkit2gtk-4.1-0")
     with xvfb() as display, tempfile.TemporaryDirectory(prefix="corecors-webkit-") as home:
-        environment = dict(
-            os.environ,
-            DISPLAY=display,
-            HOME=home,
-            XDG_CACHE_HOME=os.path.join(home, "cache"),
-            XDG_DATA_HOME=os.path.join(home, "data"),
-            XDG_CONFIG_HOME=os.path.join(home, "config"),
-            NO_AT_BRIDGE="1",  # no accessibility bus to wait for
-        )
-        browser = WebKitBrowser(engine, WebDriverClient(""))
+        environment = {
+            **os.environ,
+            **_home_variables(home),
+            "DISPLAY": display,
+            "NO_AT_BRIDGE": "1",  # no accessibility bus to wait for
+        }
+        browser = WebKitBrowser(engine, WebDriverClient(""), minibrowser, environment)
         process = _start_driver(driver, environment, browser)
         try:
             capabilities = {
