@@ -12,7 +12,7 @@ import contextlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 import pytest
@@ -121,7 +121,9 @@ class AdapterRun:
         spec["url"] = url(self.api_by_name if by_name else self.api, path, scenario)
         return self._outcome(self.pages[origin].call("runScenario", spec))
 
-    def plan(self, scenario: str, steps: Sequence[tuple[Origin, str]]) -> list[Outcome]:
+    def plan(
+        self, scenario: str, steps: Sequence[tuple[Literal["page", "other"], str]]
+    ) -> list[Outcome]:
         """``fetch()`` each ``(origin, path)`` in turn from one top-level page of the
         ``page`` origin (the ``other`` origin's steps from a frame of it: same site, so the
         same HTTP-cache partition), in a session that has an HTTP cache.
@@ -131,8 +133,9 @@ class AdapterRun:
         the page with the plan, and the page posts the results back to its own origin.
         """
         frames = {"page": None, "other": self.origins.other}
+        key = f"{self.adapter}-{scenario}"
         plan = {
-            "id": f"{self.adapter}-{scenario}",
+            "id": key,
             "steps": [
                 {"frame": frames[origin], "spec": {"url": url(self.api, path, scenario)}}
                 for origin, path in steps
@@ -143,7 +146,7 @@ class AdapterRun:
         else:
             address = f"{self.origins.page}/?plan={quote(json.dumps(plan))}"
             with self.browser.normal_session(address):
-                results = self.origins.reports.wait(plan["id"], PLAN_TIMEOUT)
+                results = self.origins.reports.wait(key, PLAN_TIMEOUT)
         return [self._outcome(result) for result in results]
 
     def socket(self, origin: Origin, path: str, scenario: str) -> Outcome:

@@ -90,7 +90,7 @@ ENGINES: tuple[Engine, ...] = (
 #: The engines as users get them (a prefix of :data:`ENGINES`, so that tests limited to
 #: them share the same browser processes).
 DEFAULT_ENGINES = tuple(engine for engine in ENGINES if not engine.strict)
-assert DEFAULT_ENGINES == ENGINES[: len(DEFAULT_ENGINES)]
+assert ENGINES[: len(DEFAULT_ENGINES)] == DEFAULT_ENGINES
 
 
 def unavailable(reason: str) -> NoReturn:

@@ -169,7 +169,9 @@ class FirefoxBrowser(EngineBrowser):
 
 
 def _user_js(preferences: dict[str, object]) -> str:
-    return "".join(f"user_pref({json.dumps(k)}, {json.dumps(v)});\n" for k, v in preferences.items())
+    return "".join(
+        f"user_pref({json.dumps(k)}, {json.dumps(v)});\n" for k, v in preferences.items()
+    )
 
 
 @contextlib.contextmanager
@@ -190,8 +192,10 @@ def launch_firefox(engine: Engine) -> Iterator[FirefoxBrowser]:
 
         environment = dict(os.environ, MOZ_CRASHREPORTER_DISABLE="1", MOZ_HEADLESS="1")
         process = Process(
-            [path, "--headless", "--no-remote", "--profile", profile]
-            + ["--remote-debugging-port=0", "about:blank"],
+            [
+                *(path, "--headless", "--no-remote", "--profile", profile),
+                *("--remote-debugging-port=0", "about:blank"),
+            ],
             env=environment,
             on_line=on_line,
         )

@@ -22,6 +22,7 @@ from .apps import ALLOWED_HEADER, COOKIE_VALUE, EXPOSED_HEADER, HIDDEN_HEADER
 Origin = Literal["page", "other", "foreign", "sandboxed"]
 Family = Literal["chromium", "firefox", "webkit"]
 
+
 @dataclass(frozen=True)
 class Refusal:
     """The check a browser refuses a request on, in each engine's console words.

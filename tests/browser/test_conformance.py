@@ -82,7 +82,8 @@ def test_cached_response_is_not_served_to_another_origin(suite: Suite, adapter: 
     """
     run = suite.run(adapter)
     first, again, other = run.plan(
-        "vary", [("page", "/api/cacheable"), ("page", "/api/cacheable"), ("other", "/api/cacheable")]
+        "vary",
+        [("page", "/api/cacheable"), ("page", "/api/cacheable"), ("other", "/api/cacheable")],
     )
 
     assert (first.ok, first.body) == (True, "hits=1"), first.describe()
