@@ -1,9 +1,11 @@
-"""Fixtures of the browser suite: one Chromium, three page origins, and one run of every
-scenario per adapter (shared by all tests of that adapter, so each origin's page loads once).
+"""Fixtures of the browser suite: each engine in turn, three page origins, and one run of
+every scenario per adapter and engine (shared by all tests of that adapter in that engine,
+so each origin's page loads once).
 
-The suite uses Playwright's *sync* API; servers run in threads of their own. Tests are plain
-functions (pytest-asyncio's auto mode leaves them alone), so no event loop is running when
-Playwright drives the browser.
+Engines are driven synchronously (Playwright's sync API, a BiDi client on
+``websockets.sync``, WebDriver over ``urllib``); servers run in threads of their own. Tests
+are plain functions (pytest-asyncio's auto mode leaves them alone), so no event loop is
+running when a browser is driven.
 """
 
 from __future__ import annotations

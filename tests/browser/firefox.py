@@ -31,7 +31,7 @@ from .engines import (
     EngineError,
     executable,
 )
-from .processes import Process
+from .processes import Process, wait_until
 
 if TYPE_CHECKING:
     from websockets.sync.client import ClientConnection
@@ -174,6 +174,37 @@ def _user_js(preferences: dict[str, object]) -> str:
     )
 
 
+def _start(path: str, profile: str) -> tuple[Process, str]:
+    """Start Firefox on ``profile``; its BiDi websocket address. A second attempt if the
+    first did not come up (a loaded machine)."""
+    failures: list[str] = []
+    for _ in range(2):
+        endpoint: list[str] = []
+
+        def on_line(line: str, endpoint: list[str] = endpoint) -> None:
+            if not endpoint and (match := LISTENING.search(line)):
+                endpoint.append(match.group(1))
+
+        process = Process(
+            [
+                *(path, "--headless", "--no-remote", "--profile", profile),
+                *("--remote-debugging-port=0", "about:blank"),
+            ],
+            env={**os.environ, "MOZ_CRASHREPORTER_DISABLE": "1", "MOZ_HEADLESS": "1"},
+            on_line=on_line,
+        )
+
+        def settled(process: Process = process, endpoint: list[str] = endpoint) -> bool:
+            return bool(endpoint) or not process.running
+
+        wait_until(settled, STARTUP_TIMEOUT)
+        if endpoint and process.running:
+            return process, endpoint[0]
+        failures.append(process.describe())
+        process.stop()
+    raise EngineError("Firefox did not start its BiDi server:\n" + "\n".join(failures))
+
+
 @contextlib.contextmanager
 def launch_firefox(engine: Engine) -> Iterator[FirefoxBrowser]:
     """Headless Firefox ESR on a fresh profile, connected over BiDi."""
@@ -182,29 +213,11 @@ def launch_firefox(engine: Engine) -> Iterator[FirefoxBrowser]:
         preferences = {**PREFERENCES, **(STRICT_PREFERENCES if engine.strict else {})}
         with open(os.path.join(profile, "user.js"), "w", encoding="utf-8") as user_js:
             user_js.write(_user_js(preferences))
-        listening = threading.Event()
-        endpoint: list[str] = []
-
-        def on_line(line: str) -> None:
-            if not endpoint and (match := LISTENING.search(line)):
-                endpoint.append(match.group(1))
-                listening.set()
-
-        environment = dict(os.environ, MOZ_CRASHREPORTER_DISABLE="1", MOZ_HEADLESS="1")
-        process = Process(
-            [
-                *(path, "--headless", "--no-remote", "--profile", profile),
-                *("--remote-debugging-port=0", "about:blank"),
-            ],
-            env=environment,
-            on_line=on_line,
-        )
+        process, endpoint = _start(path, profile)
         try:
-            if not listening.wait(STARTUP_TIMEOUT) or not endpoint:
-                raise EngineError(f"Firefox did not start its BiDi server: {process.describe()}")
             console = ConsoleLog()
             with connect(
-                endpoint[0] + "/session", max_size=None, open_timeout=STARTUP_TIMEOUT
+                endpoint + "/session", max_size=None, open_timeout=STARTUP_TIMEOUT
             ) as websocket:
                 connection = BiDiConnection(websocket, console)
                 try:

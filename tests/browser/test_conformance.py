@@ -1,10 +1,11 @@
-"""What a real browser lets a page read, for every scenario and every adapter.
+"""What real browsers let a page read, for every scenario, adapter and engine.
 
 Each scenario runs once per adapter (``aiohttp``: ``corecors_aiohttp.setup``;
 ``starlette-add-middleware`` and ``starlette-wrapped``: corecors_asgi under uvicorn) in
-headless Chromium, from a page on another origin. A test then checks three witnesses:
-what JavaScript could read, what Chromium said on the console, and what the server received
-and answered (recorded by the outermost layer around the API).
+each engine (Chromium, Firefox ESR, WebKitGTK; see ``engines.py``), from a page on another
+origin. A test then checks three witnesses: what JavaScript could read, what the engine said
+on the console (where it lets a driver hear it), and what the server received and answered
+(recorded by the outermost layer around the API).
 """
 
 from __future__ import annotations
