@@ -182,10 +182,6 @@ class EngineBrowser(ABC):
         promise settled); whether one came."""
         return self.console.wait_for(predicate, timeout)
 
-    def sleep(self, seconds: float) -> None:
-        """Let time pass (an engine that delivers events only while called keeps doing so)."""
-        time.sleep(seconds)
-
 
 # -- Chromium --------------------------------------------------------------------------------
 
@@ -277,12 +273,6 @@ class ChromiumBrowser(EngineBrowser):
                 return False
             self._pump.wait_for_timeout(20)
         return True
-
-    def sleep(self, seconds: float) -> None:
-        if self._pump is None:
-            time.sleep(seconds)
-        else:
-            self._pump.wait_for_timeout(seconds * 1000)
 
     def close(self) -> None:
         for context in self._contexts:

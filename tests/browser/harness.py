@@ -1,4 +1,4 @@
-"""Servers, recording and the browser for the browser suite.
+"""Servers and recording for the browser suite.
 
 Everything runs on loopback, every port is chosen by the kernel, every server runs in a
 thread of its own (so the tests and Playwright's sync API stay free of event loops):

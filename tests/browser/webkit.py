@@ -102,7 +102,11 @@ class WebKitBrowser(EngineBrowser):
         self._minibrowser = minibrowser
         self._environment = environment
         self._current: str | None = None
-        self._unused: list[str] = []  # the window the session started with
+        self._unused: list[str] = []  # windows open but not handed out yet
+
+    def adopt_windows(self) -> None:
+        """Hand out the window(s) the session started with before opening new ones."""
+        self._unused.extend(self.client.command("GET", "/window/handles"))
 
     def switch_to(self, handle: str) -> None:
         if handle != self._current:
@@ -229,8 +233,7 @@ def launch_webkit(engine: Engine) -> Iterator[WebKitBrowser]:
                 "/timeouts",
                 {"script": PAGE_TIMEOUT * 1000, "pageLoad": PAGE_TIMEOUT * 1000},
             )
-            first = browser.client.command("GET", "/window")
-            browser._unused.append(first)
+            browser.adopt_windows()
             try:
                 yield browser
             finally:
