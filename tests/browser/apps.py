@@ -20,6 +20,9 @@ Routes (the same in every adapter):
 ``/nomaxage/echo``         GET PUT: like ``/api/echo``, under a policy without ``max_age``
 ``/legacy/data``           GET: the handler sets ``Access-Control-Allow-Origin: *`` itself; CORS
                            handling is off for ``/legacy``
+``/legacy/wildcard-headers``  GET OPTIONS: the handler itself answers ``*`` for the origin, the
+                           methods and the request headers (what corecors never does for
+                           ``authorization``)
 =========================  =====================================================================
 
 Any other path is the framework's own 404.
@@ -101,6 +104,11 @@ DATA = {"data": "from the API"}
 DATA_HEADERS = {EXPOSED_HEADER: "yes", HIDDEN_HEADER: "no"}
 CACHEABLE_HEADERS = {"Cache-Control": "public, max-age=60"}
 LEGACY_HEADERS = {"Access-Control-Allow-Origin": "*"}
+WILDCARD_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "*",
+    "Access-Control-Allow-Headers": "*",
+}
 ETAG = '"v1"'
 ETAG_HEADERS = {"ETag": ETAG, "Cache-Control": "no-cache"}
 SET_COOKIE = f"{COOKIE_NAME}={COOKIE_VALUE}; Path=/; SameSite=Lax"
@@ -153,6 +161,9 @@ def aiohttp_api(policy: PathPolicies, recorder: Recorder) -> Any:
     async def legacy(request: web.Request) -> web.Response:
         return web.json_response(DATA, headers=LEGACY_HEADERS)
 
+    async def wildcard_headers(request: web.Request) -> web.Response:
+        return web.json_response(DATA, headers=WILDCARD_HEADERS)
+
     async def etag(request: web.Request) -> web.Response:
         if request.headers.get("If-None-Match") == ETAG:
             return web.Response(status=304, headers=ETAG_HEADERS)
@@ -189,6 +200,8 @@ def aiohttp_api(policy: PathPolicies, recorder: Recorder) -> Any:
     router.add_get("/nomaxage/echo", echo)
     router.add_put("/nomaxage/echo", echo)
     router.add_get("/legacy/data", legacy)
+    router.add_get("/legacy/wildcard-headers", wildcard_headers)
+    router.add_route("OPTIONS", "/legacy/wildcard-headers", wildcard_headers)
     corecors_aiohttp.setup(app, policy, check_websocket_origin=True)
     record_aiohttp(app, recorder)
     return app
@@ -256,6 +269,9 @@ def starlette_api(policy: PathPolicies, recorder: Recorder, *, wrapped: bool) ->
     async def legacy(request: Request) -> Response:
         return JSONResponse(DATA, headers=LEGACY_HEADERS)
 
+    async def wildcard_headers(request: Request) -> Response:
+        return JSONResponse(DATA, headers=WILDCARD_HEADERS)
+
     async def etag(request: Request) -> Response:
         if request.headers.get("If-None-Match") == ETAG:
             return Response(status_code=304, headers=ETAG_HEADERS)
@@ -286,6 +302,7 @@ def starlette_api(policy: PathPolicies, recorder: Recorder, *, wrapped: bool) ->
         Route("/public/data", data, methods=["GET", "PUT"]),
         Route("/nomaxage/echo", echo, methods=["GET", "PUT"]),
         Route("/legacy/data", legacy),
+        Route("/legacy/wildcard-headers", wildcard_headers, methods=["GET", "OPTIONS"]),
     ]
     app = Starlette(routes=routes)
     if wrapped:

@@ -1,15 +1,19 @@
-"""Servers, recording and the browser for the browser suite.
+"""Servers and recording for the browser suite.
 
 Everything runs on loopback, every port is chosen by the kernel, every server runs in a
 thread of its own (so the tests and Playwright's sync API stay free of event loops):
 
-* :func:`page_server` serves ``page.html`` (the scenario runner) on one port;
+* :func:`page_server` serves ``page.html`` (the scenario runner) on one port, and keeps
+  what pages report back to it (:class:`Reports`);
 * :func:`aiohttp_server` and :func:`uvicorn_server` serve the API under test;
 * :class:`RecordingASGI` and :func:`record_aiohttp` are the outermost layer around the API:
   they keep in a :class:`Recorder` every request the server received and the status and
   headers of the response it sent, so a test can say "the browser sent one preflight" or
   "the app was reached" without taking the browser's word for it;
-* :func:`launch_chromium` starts Debian's Chromium through Playwright (never a downloaded one).
+* :class:`Outcome` is what the page observed for one request, with the engine's console lines
+  about it.
+
+The browsers themselves are in :mod:`tests.browser.engines`.
 """
 
 from __future__ import annotations
@@ -18,99 +22,27 @@ import asyncio
 import contextlib
 import contextvars
 import http.server
-import os
-import shutil
+import json
+import re
 import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
-
-import pytest
 
 if TYPE_CHECKING:
     from aiohttp import web
-    from playwright.sync_api import Browser, Playwright
 
 PAGE = (Path(__file__).parent / "page.html").read_bytes()
-
-#: Chromium's command line for the suite (and the demo's test).
-CHROMIUM_ARGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--enable-features=CorsNonWildcardRequestHeadersSupport",
-)
-#: Where Debian installs Chromium; ``CORECORS_CHROMIUM`` overrides it.
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
 
 #: How long one server may take to start or stop (generous: other test runs share 2 cores).
 SERVER_TIMEOUT = 20.0
 
 #: The query parameter that names the scenario a request belongs to.
 SCENARIO_PARAMETER = "s"
-
-
-# -- Chromium --------------------------------------------------------------------------------
-
-
-def chromium_path() -> str | None:
-    """The Chromium executable to use, or ``None`` when there is none."""
-    configured = os.environ.get("CORECORS_CHROMIUM")
-    if configured:
-        return configured if os.access(configured, os.X_OK) else None
-    if os.access(DEFAULT_CHROMIUM, os.X_OK):
-        return DEFAULT_CHROMIUM
-    return shutil.which("chromium")
-
-
-def unavailable(reason: str) -> NoReturn:
-    """Skip the browser tests for ``reason`` -- or fail them on CI, where they must run."""
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run on CI: {reason}", pytrace=False)
-    print(f"skipping browser tests: {reason}")
-    pytest.skip(reason)
-
-
-@contextlib.contextmanager
-def launch_chromium() -> Iterator[Browser]:
-    """Headless Debian Chromium under Playwright's sync API (skip or fail when missing)."""
-    executable = chromium_path()
-    if executable is None:
-        configured = os.environ.get("CORECORS_CHROMIUM")
-        where = (
-            f"CORECORS_CHROMIUM={configured} is not an executable"
-            if configured
-            else f"no Chromium at {DEFAULT_CHROMIUM}"
-        )
-        unavailable(
-            f"{where}: install Debian's chromium package "
-            "(apt-get install chromium), or set CORECORS_CHROMIUM to a Chromium executable"
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - playwright is a test dependency
-        unavailable("Playwright for Python is not installed (pip install -e '.[test]')")
-    manager = sync_playwright()
-    playwright: Playwright = manager.start()
-    try:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=list(CHROMIUM_ARGS), timeout=60_000
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-    finally:
-        manager.__exit__(None, None, None)
 
 
 # -- recording what the API server saw -------------------------------------------------------
@@ -256,7 +188,33 @@ def record_aiohttp(app: web.Application, recorder: Recorder) -> None:
 # -- servers ---------------------------------------------------------------------------------
 
 
+class Reports:
+    """What pages posted to ``/report?id=...`` on their own origin. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._received: dict[str, Any] = {}
+        self._changed = threading.Condition()
+
+    def add(self, key: str, report: Any) -> None:
+        with self._changed:
+            self._received[key] = report
+            self._changed.notify_all()
+
+    def wait(self, key: str, timeout: float) -> Any:
+        """The report posted under ``key``; ``TimeoutError`` when none came in time."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: key in self._received, timeout):
+                raise TimeoutError(f"no page reported {key!r} within {timeout:.0f} s")
+            return self._received.pop(key)
+
+
+#: The largest report a page may post.
+MAX_REPORT = 1 << 20
+
+
 class _PageHandler(http.server.BaseHTTPRequestHandler):
+    server: _PageServer
+
     def do_GET(self) -> None:
         if urlsplit(self.path).path != "/":
             self.send_error(404)
@@ -268,19 +226,42 @@ class _PageHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(PAGE)
 
+    def do_POST(self) -> None:
+        parts = urlsplit(self.path)
+        key = parse_qs(parts.query).get("id", [""])[0]
+        length = int(self.headers.get("Content-Length") or 0)
+        if parts.path != "/report" or not key or length > MAX_REPORT:
+            self.send_error(400)
+            return
+        self.server.reports.add(key, json.loads(self.rfile.read(length) or b"null"))
+        self.send_response(204)
+        self.end_headers()
+
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the suite reads results, not access logs."""
 
 
+class _PageServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    reports: Reports
+
+
+@dataclass(frozen=True)
+class PageServer:
+    port: int
+    reports: Reports
+
+
 @contextlib.contextmanager
-def page_server() -> Iterator[int]:
-    """Serve the scenario page on 127.0.0.1 (any host name reaches it); yields the port."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
-    server.daemon_threads = True
+def page_server() -> Iterator[PageServer]:
+    """Serve the scenario page on 127.0.0.1 (any host name reaches it); pages may post
+    reports to ``/report?id=KEY`` on it."""
+    server = _PageServer(("127.0.0.1", 0), _PageHandler)
+    server.reports = Reports()
     thread = threading.Thread(target=server.serve_forever, name="page-server", daemon=True)
     thread.start()
     try:
-        yield server.server_address[1]
+        yield PageServer(server.server_address[1], server.reports)
     finally:
         server.shutdown()
         server.server_close()
@@ -379,12 +360,15 @@ def port_is_closed(port: int, host: str = "127.0.0.1") -> bool:
 
 # -- what the page observed ------------------------------------------------------------------
 
-BLOCKED_BY_CORS = "has been blocked by CORS policy"
+
+def mentions(line: str, url: str) -> bool:
+    """Whether a console line is about ``url`` exactly (not a URL it is a prefix of)."""
+    return re.search(re.escape(url) + r"(?![\w%-])", line) is not None
 
 
 @dataclass
 class Outcome:
-    """What the page's JavaScript observed, and what Chromium said on the console about it."""
+    """What the page's JavaScript observed, and what the engine said on the console about it."""
 
     url: str
     ok: bool
@@ -393,16 +377,16 @@ class Outcome:
     headers: dict[str, str | None]
     error: str | None
     console: list[str]
+    """The engine's console lines about this URL (none where the engine reports none)."""
+    marker: str | None = None
+    """What the engine's CORS console errors contain; ``None``: it reports them nowhere."""
 
     @property
     def cors_errors(self) -> list[str]:
-        """Chromium's "blocked by CORS policy" console errors for this request."""
-        return [line for line in self.console if BLOCKED_BY_CORS in line]
-
-    @property
-    def blocked_by_cors(self) -> bool:
-        """Refused by the browser's CORS checks (not a crashed server, not a network error)."""
-        return not self.ok and bool(self.cors_errors)
+        """The engine's CORS console errors for this request."""
+        if self.marker is None:
+            return []
+        return [line for line in self.console if self.marker in line]
 
     def describe(self) -> str:
         if self.ok:
