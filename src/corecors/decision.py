@@ -32,7 +32,7 @@ __all__ = [
     "RequestInfo",
 ]
 
-logger = logging.getLogger("corecors")
+logger: logging.Logger = logging.getLogger("corecors")
 
 ALLOW_ORIGIN = "Access-Control-Allow-Origin"
 ALLOW_CREDENTIALS = "Access-Control-Allow-Credentials"
@@ -255,7 +255,7 @@ class _NewDecision(Decision):
 
     __slots__ = ()
     __setattr__ = object.__setattr__  # type: ignore[assignment]
-    __delattr__ = object.__delattr__
+    __delattr__ = object.__delattr__  # pyright: ignore[reportAssignmentType]
 
     def __init__(
         self,

@@ -12,7 +12,7 @@ __all__ = ["default_policy", "default_policy_text"]
 
 def default_policy_text() -> str:
     """The TOML source of the embedded default policy."""
-    return resources.files(__package__).joinpath("default_policy.toml").read_text("utf-8")
+    return resources.files("corecors").joinpath("default_policy.toml").read_text("utf-8")
 
 
 def default_policy() -> CORSPolicy:

@@ -383,7 +383,7 @@ class _Site:
 
 
 class _PageHandler(http.server.BaseHTTPRequestHandler):
-    server: _PageServer
+    server: _PageServer  # pyright: ignore[reportIncompatibleVariableOverride]
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:

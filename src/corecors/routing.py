@@ -87,7 +87,7 @@ class PathPolicies:
         self._lengths = tuple(
             sorted({len(prefix) for prefix in prefixes if prefix != "/"}, reverse=True)
         )
-        self.default = prefixes.get("/", default)
+        self.default: CORSPolicy | None = prefixes.get("/", default)
 
     @property
     def paths(self) -> Mapping[str, CORSPolicy | None]:
