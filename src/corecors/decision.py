@@ -756,11 +756,12 @@ class CompiledPolicy:
     ) -> Decision:
         """Refuse a preflight from an allowed origin (its method, headers or PNA request).
 
-        Normally 403 (or the policy's ``rejected_preflight_status``) with no CORS headers. With ``debug=True`` the answer is instead the
-        success status with the allow lists minus what was refused (and no max-age, so it
-        is not cached): the browser's console then names the real cause ("Method patch is
-        not allowed ...") instead of a missing Access-Control-Allow-Origin. The origin is
-        an allowed one, so this discloses nothing it could not learn from its own preflights.
+        Normally 403 (or the policy's ``rejected_preflight_status``) with no CORS headers.
+        With ``debug=True`` the answer is instead the success status with the allow lists
+        minus what was refused (and no max-age, so it is not cached): the browser's console
+        then names the real cause ("Method patch is not allowed ...") instead of a missing
+        Access-Control-Allow-Origin. The origin is an allowed one, so this discloses nothing
+        it could not learn from its own preflights.
         """
         if not self._debug:
             return self._reject(
