@@ -74,8 +74,7 @@ def test_verifytypes_finds_every_public_symbol_typed(package: str, tmp_path: Pat
     unknown = [
         f"{symbol['name']}: {[d['message'] for d in symbol['diagnostics']]}"
         for symbol in completeness["symbols"]
-        if not symbol["isTypeKnown"]
-        or any(d["severity"] == "error" for d in symbol["diagnostics"])
+        if not symbol["isTypeKnown"] or any(d["severity"] == "error" for d in symbol["diagnostics"])
     ]
     assert unknown == []
     assert completeness["completenessScore"] == 1
