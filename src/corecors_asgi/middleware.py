@@ -132,7 +132,6 @@ _OWNED: Final = frozenset(name.encode(_LATIN_1) for name in OWNED_RESPONSE_HEADE
 _VARY: Final = b"vary"
 # App header names that need the careful merge (owned ones to drop, Vary to merge into).
 _OWNED_OR_VARY: Final = _OWNED | {_VARY}
-_CONTENT_LENGTH_ZERO: Final = (b"content-length", b"0")
 
 _TEXT_PLAIN: Final = (b"content-type", b"text/plain; charset=utf-8")
 _ERROR_BODY: Final = b"Internal Server Error"
@@ -439,7 +438,7 @@ async def _answer_preflight(send: Send, decision: Decision, lines: AsgiHeaders) 
     ("OK", "Disallowed CORS origin", ...) where the status allows one (not with 204)."""
     status = decision.status
     if status == 204:
-        headers, body = [*lines, _CONTENT_LENGTH_ZERO], b""
+        headers, body = [*lines], b""  # a 204 says nothing of its length (RFC 9110)
     elif decision.allowed:
         headers, body = [*lines, *_PREFLIGHT_OK_HEADERS], _PREFLIGHT_OK
     else:
