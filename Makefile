@@ -62,8 +62,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests examples benchmarks fuzz
 	$(BIN)/ruff format --check src tests examples benchmarks fuzz
 
+## mypy --strict, then pyright (what VS Code's Pylance runs) on the packages, the examples and
+## typical user code; tests/test_typing.py adds the README's examples and --verifytypes.
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/pyright src examples tests/typing
 
 ## The main job: the demo, on the embedded default policy (Ctrl-C stops it).
 demo: $(DEMO_STAMP)

@@ -192,8 +192,24 @@ def test_explain_authorization_not_covered_by_wildcard(tmp_path: Path) -> None:
         "Authorization: Bearer x",
     )
     assert result.returncode == 1
-    assert "'authorization' is not covered by '*' in allow_headers" in result.stdout
-    assert "list 'authorization' explicitly" in result.stdout
+    assert "'*' alone in allow_headers excludes 'authorization'" in result.stdout
+    assert "list 'authorization' next to '*'" in result.stdout
+
+
+def test_explain_words_its_advice_in_toml(tmp_path: Path) -> None:
+    config = tmp_path / "cors.toml"
+    config.write_text('allow_origins = ["https://app.example.com"]\n')
+    result = run(
+        "explain",
+        "--config",
+        str(config),
+        "--origin",
+        "https://app.example.com",
+        "--private-network",
+    )
+    assert result.returncode == 1
+    assert "set allow_private_network = true to allow it" in result.stdout
+    assert "=True" not in result.stdout
 
 
 def test_help_lists_every_command() -> None:

@@ -265,12 +265,12 @@ def test_errors_exit_2_every_error_with_its_line(tmp_path: Path) -> None:
     assert lines_of(document, "error") == [3, 4, 5, 7, 8, 9, 11, 12, 13]
     expected = {
         3: "write 'https://app.example.com'",
-        4: "is an insecure origin and allow_credentials=True",
+        4: "is an insecure origin and allow_credentials = true: ",
         5: "https://ok.example.com/",
         7: "'TRACE' is forbidden",
         8: "'Cookie' is a forbidden request header",
         9: "'set-cookie' can never be exposed",
-        11: "max_age must be a whole number of seconds from 0 to 86400",
+        11: "from 0 to 86400 (or leave max_age out)",
         12: "preflight_status must be 204 or 200",
         13: "did you mean 'allow_headers'?",
     }
@@ -278,6 +278,9 @@ def test_errors_exit_2_every_error_with_its_line(tmp_path: Path) -> None:
         assert text in finding_on(document, line)["message"], line
     assert finding_on(document, 13)["key"] == "alow_headers"
     assert finding_on(document, 4)["source"].startswith("'http://shop.example.com',")
+    # Advice is worded in TOML, so it can be written into the file as it stands.
+    assert "dangerously_allow_insecure_origins = true" in finding_on(document, 4)["message"]
+    assert "=True" not in json.dumps(document)
 
 
 def test_errors_human_output(tmp_path: Path) -> None:

@@ -555,3 +555,29 @@ def test_path_prefix_that_can_never_match_as_meant_is_refused(prefix: str, advic
 @pytest.mark.parametrize("prefix", ["/admin", "/admin/", "/", "/my docs", "/caf\u00e9", "/a.b/c"])
 def test_ordinary_path_prefixes_are_accepted(prefix: str) -> None:
     PathPolicies({prefix: CORSPolicy(allow_origins=[APP])})
+
+
+def test_error_heading_counts_problems_and_notes_follow_apart() -> None:
+    error = CORSConfigError(["first", "second"], notes=["context, not a problem"])
+    assert str(error) == (
+        "invalid CORS policy (2 problems):\n  - first\n  - second\nnote: context, not a problem"
+    )
+    assert error.notes == ("context, not a problem",)
+
+
+def test_advice_in_toml_terms() -> None:
+    from corecors.errors import in_toml_terms
+
+    assert in_toml_terms("or set dangerously_allow_insecure_origins=True") == (
+        "or set dangerously_allow_insecure_origins = true"
+    )
+    assert in_toml_terms("write allow_origins=['https://*.example.com']") == (
+        "write allow_origins = ['https://*.example.com']"
+    )
+    assert in_toml_terms(r"e.g. r'https://[a-z]+\.example\.com'") == (
+        r"e.g. 'https://[a-z]+\.example\.com'"
+    )
+    assert in_toml_terms("(or None to leave Access-Control-Max-Age out)") == (
+        "(or leave max_age out)"
+    )
+    assert in_toml_terms("max_age = 600 already") == "max_age = 600 already"

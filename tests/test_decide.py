@@ -8,6 +8,7 @@ import pytest
 
 from corecors import (
     DEBUG_REASON_HEADER,
+    CORSConfigError,
     CORSConfigWarning,
     CORSPolicy,
     Decision,
@@ -108,7 +109,7 @@ def test_authorization_reason_says_to_list_it() -> None:
         RequestInfo("OPTIONS", APP, "PUT", "authorization")
     )
     assert decision.reason is not None
-    assert "list 'authorization' explicitly" in decision.reason
+    assert "list 'authorization' next to '*'" in decision.reason
 
 
 def test_debug_mode_exposes_reason_on_rejected_preflight() -> None:
@@ -155,10 +156,21 @@ def test_preflight_lists_configured_methods_for_cache_reuse() -> None:
     assert dict(decision.headers)[ACAM] == "GET, POST, PUT, PATCH, DELETE"
 
 
-def test_preflight_lists_configured_headers_lowercase() -> None:
-    policy = CORSPolicy(allow_origins=[APP], allow_headers=["X-Token", "Content-Type"])
-    decision = policy.decide(RequestInfo("OPTIONS", APP, "POST", "x-token"))
-    assert dict(decision.headers)[ACAH] == "x-token, content-type"
+def test_preflight_lists_configured_headers_as_spelt_and_matches_any_case() -> None:
+    policy = CORSPolicy(allow_origins=[APP], allow_headers=["X-Token", "Content-Type", "x-token"])
+    assert policy.allow_headers == ("x-token", "content-type")
+    decision = policy.decide(RequestInfo("OPTIONS", APP, "POST", "x-token, CONTENT-TYPE"))
+    assert decision.allowed
+    assert dict(decision.headers)[ACAH] == "X-Token, Content-Type"
+
+
+def test_refused_preflight_status_is_configurable_and_checked() -> None:
+    policy = CORSPolicy(allow_origins=[APP], rejected_preflight_status=400)
+    assert policy.decide(RequestInfo("OPTIONS", "https://evil.example", "GET")).status == 400
+    assert policy.decide(RequestInfo("OPTIONS", APP, "PUT")).status == 400
+    assert CORSPolicy(allow_origins=[APP]).decide(RequestInfo("OPTIONS", APP, "PUT")).status == 403
+    with pytest.raises(CORSConfigError, match="rejected_preflight_status must be 403 or 400"):
+        CORSPolicy(allow_origins=[APP], rejected_preflight_status=200)
 
 
 def test_configured_methods_are_normalized_like_browsers() -> None:
@@ -229,9 +241,9 @@ def test_policy_is_immutable() -> None:
 
 
 def test_decision_is_immutable() -> None:
-    decision = build_policy("exact").decide(RequestInfo("GET", APP))
+    decision: Any = build_policy("exact").decide(RequestInfo("GET", APP))
     with pytest.raises(AttributeError):
-        decision.status = 500  # type: ignore[misc]
+        decision.status = 500
 
 
 def test_policy_repr_shows_configuration() -> None:

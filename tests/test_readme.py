@@ -48,8 +48,45 @@ async def send(app: Any, method: str, path: str, headers: dict[str, str]) -> htt
         return await client.request(method, path, headers=headers)
 
 
-async def test_fastapi_example_answers_preflights_and_requests() -> None:
-    app = run_block("app = FastAPI()")["app"]
+async def test_fastapi_one_import_switch_keeps_starlettes_answers() -> None:
+    app = run_block("origins = [")["app"]
+    origin = {"Origin": "https://app.example.com"}
+    preflight = await send(
+        app,
+        "OPTIONS",
+        "/",
+        {
+            **origin,
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
+    # What the README promises: Starlette's 200, and "*" still lets Authorization through.
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-headers"] == "authorization, content-type"
+    assert preflight.headers["access-control-allow-credentials"] == "true"
+    response = await send(app, "GET", "/", origin)
+    assert response.json() == {"message": "Hello World"}
+    assert response.headers["access-control-allow-origin"] == "https://app.example.com"
+    refused = await send(
+        app,
+        "OPTIONS",
+        "/",
+        {"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert refused.status_code == 400
+    assert not [name for name in refused.headers if name.startswith("access-control-")]
+
+
+async def test_starlette_one_import_switch_serves_cors() -> None:
+    app = run_block("middleware=[Middleware(CORSMiddleware")["app"]
+    response = await send(app, "GET", "/", {"Origin": "https://app.example.com"})
+    assert response.text == "Homepage"
+    assert response.headers["access-control-allow-origin"] == "https://app.example.com"
+
+
+async def test_fastapi_policy_example_answers_preflights_and_requests() -> None:
+    app = run_block("app.add_middleware(CORSMiddleware, policy=policy)")["app"]
     origin = {"Origin": "https://app.example.com"}
     preflight = await send(
         app, "OPTIONS", "/items/1", {**origin, "Access-Control-Request-Method": "PUT"}

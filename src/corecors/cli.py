@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 from . import __version__, demo
 from .defaults import PolicyFileError, load_policy_file
-from .errors import CORSConfigError
+from .errors import CORSConfigError, in_toml_terms
 from .explain import Step, explain, governing_table
 from .invocation import command_prefix
 from .lint import lint_file
@@ -116,7 +116,8 @@ def _print_explain(
         answered = f"answered with {status}" if status is not None else "passed to the application"
         out.write(f"   corecors: {kind} ({answered})\n")
         if step.why:
-            out.write(f"   why:      {step.why}\n")
+            # The policy came from TOML: so does the advice.
+            out.write(f"   why:      {in_toml_terms(step.why)}\n")
         for name, value in step.response_headers:
             out.write(f"     < {name}: {value}\n")
         if not step.response_headers:

@@ -6,7 +6,7 @@ The algorithm below is the whole of CORS on the server side, top to bottom:
 
 1. no ``Origin``: not a CORS request;
 2. ``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``: a preflight,
-   answered here (2xx with the allow headers, or 403 with none);
+   answered here (2xx with the allow headers, or 403 -- or 400 -- with none);
 3. anything else with ``Origin``: an actual request, passed to the application with
    ``Access-Control-Allow-Origin`` added when the origin is allowed.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from .origins import OriginMatcher, parse_origin
 from .tokens import FORBIDDEN_METHODS, is_token, parse_request_header_names, printable
@@ -32,7 +32,7 @@ __all__ = [
     "RequestInfo",
 ]
 
-logger = logging.getLogger("corecors")
+logger: logging.Logger = logging.getLogger("corecors")
 
 ALLOW_ORIGIN = "Access-Control-Allow-Origin"
 ALLOW_CREDENTIALS = "Access-Control-Allow-Credentials"
@@ -75,7 +75,7 @@ class DecisionKind(enum.Enum):
     PREFLIGHT_ALLOWED = "preflight-allowed"
     """Reply to the preflight with ``status`` and the headers; do not call the app."""
     PREFLIGHT_REJECTED = "preflight-rejected"
-    """Reply to the preflight with ``status`` (403) and no CORS headers."""
+    """Reply to the preflight with ``status`` (403, or 400) and no CORS headers."""
     DISABLED = "disabled"
     """CORS handling is off here (a per-path policy of ``None``): change nothing at all."""
 
@@ -138,23 +138,16 @@ class Decision:
         "vary",
     )
 
-    if TYPE_CHECKING:  # read-only to type checkers; at run time, slots (see __setattr__)
-
-        @property
-        def kind(self) -> DecisionKind: ...
-        @property
-        def status(self) -> int | None:
-            """A status to reply with (preflights) instead of calling the app; ``None``: call
-            the app."""
-
-        @property
-        def headers(self) -> Headers:
-            """The CORS response headers to set (``Vary`` is separate)."""
-
-        @property
-        def vary(self) -> tuple[str, ...]:
-            """Header names to merge into the response's ``Vary``."""
-
+    # Plain annotations of the slots, so that every type checker reads each field as its own
+    # type. Read-only all the same: __setattr__ refuses every assignment at run time.
+    kind: DecisionKind
+    """Which of the answers this is."""
+    status: int | None
+    """A status to reply with (preflights) instead of calling the app; ``None``: call the app."""
+    headers: Headers
+    """The CORS response headers to set (``Vary`` is separate)."""
+    vary: tuple[str, ...]
+    """Header names to merge into the response's ``Vary``."""
     _reason: str | None
     _rejection: Rejection | None
     # A refusal not explained yet: (policy, origin, prefix of the reason), else None.
@@ -262,13 +255,7 @@ class _NewDecision(Decision):
 
     __slots__ = ()
     __setattr__ = object.__setattr__  # type: ignore[assignment]
-    __delattr__ = object.__delattr__
-
-    if TYPE_CHECKING:
-        kind: DecisionKind
-        status: int | None
-        headers: Headers
-        vary: tuple[str, ...]
+    __delattr__ = object.__delattr__  # pyright: ignore[reportAssignmentType]
 
     def __init__(
         self,
@@ -379,6 +366,7 @@ class CompiledPolicy:
         "_preflight_vary",
         "_private_network",
         "_refused_preflight_asgi",
+        "_rejected_preflight_status",
         "_wildcard_actual",
         "_wildcard_preflight",
     )
@@ -409,6 +397,7 @@ class CompiledPolicy:
     _preflight_vary: tuple[str, ...]
     _private_network: bool
     _refused_preflight_asgi: AsgiHeaders
+    _rejected_preflight_status: int
     _wildcard_actual: Decision
     _wildcard_preflight: tuple[Decision | None, Decision] | None
 
@@ -429,6 +418,7 @@ class CompiledPolicy:
         private_network: bool,
         preflight_status: int,
         debug: bool,
+        rejected_preflight_status: int = 403,
         max_origin_length: int,
         max_headers_length: int,
         max_headers_count: int,
@@ -448,6 +438,7 @@ class CompiledPolicy:
         self._allowed_headers_or_empty = allowed_headers | {""}
         self._private_network = private_network
         self._preflight_status = preflight_status
+        self._rejected_preflight_status = rejected_preflight_status
         self._debug = debug
         self._max_origin_length = max_origin_length
         self._max_headers_length = max_headers_length
@@ -646,7 +637,11 @@ class CompiledPolicy:
         vary = self._preflight_vary
         if not self._origin_allowed(origin):
             return self._refuse_origin(
-                _PREFLIGHT_REJECTED, 403, vary, self._refused_preflight_asgi, origin
+                _PREFLIGHT_REJECTED,
+                self._rejected_preflight_status,
+                vary,
+                self._refused_preflight_asgi,
+                origin,
             )
 
         if len(method) <= self._longest_method and method in self._allowed_methods:
@@ -767,14 +762,17 @@ class CompiledPolicy:
     ) -> Decision:
         """Refuse a preflight from an allowed origin (its method, headers or PNA request).
 
-        Normally 403 with no CORS headers. With ``debug=True`` the answer is instead the
-        success status with the allow lists minus what was refused (and no max-age, so it
-        is not cached): the browser's console then names the real cause ("Method patch is
-        not allowed ...") instead of a missing Access-Control-Allow-Origin. The origin is
-        an allowed one, so this discloses nothing it could not learn from its own preflights.
+        Normally 403 (or the policy's ``rejected_preflight_status``) with no CORS headers.
+        With ``debug=True`` the answer is instead the success status with the allow lists
+        minus what was refused (and no max-age, so it is not cached): the browser's console
+        then names the real cause ("Method patch is not allowed ...") instead of a missing
+        Access-Control-Allow-Origin. The origin is an allowed one, so this discloses nothing
+        it could not learn from its own preflights.
         """
         if not self._debug:
-            return self._reject(DecisionKind.PREFLIGHT_REJECTED, 403, vary, rejection, reason)
+            return self._reject(
+                _PREFLIGHT_REJECTED, self._rejected_preflight_status, vary, rejection, reason
+            )
         if logger.isEnabledFor(_DEBUG):
             logger.debug("CORS %s: %s", _PREFLIGHT_REJECTED.value, reason)
         headers: list[tuple[str, str]] = [(ALLOW_ORIGIN, "*" if self._any_origin else origin)]
@@ -855,8 +853,8 @@ class CompiledPolicy:
                 origin,
                 vary,
                 Rejection.AUTHORIZATION_NOT_COVERED_BY_WILDCARD,
-                "'authorization' is not covered by '*' in allow_headers (the Fetch standard "
-                "excludes it); list 'authorization' explicitly",
+                "'*' alone in allow_headers excludes 'authorization' (the Fetch standard never "
+                "lets '*' cover it); list 'authorization' next to '*'",
             )
         return self._reject_preflight(
             origin,

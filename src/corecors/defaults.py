@@ -14,7 +14,7 @@ __all__ = ["PolicyFileError", "default_policy", "default_policy_text", "load_pol
 
 def default_policy_text() -> str:
     """The TOML source of the embedded default policy."""
-    return resources.files(__package__).joinpath("default_policy.toml").read_text("utf-8")
+    return resources.files("corecors").joinpath("default_policy.toml").read_text("utf-8")
 
 
 def default_policy() -> CORSPolicy:

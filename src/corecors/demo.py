@@ -396,7 +396,7 @@ _HOLD_SECONDS = 0.1
 
 
 class _PageHandler(http.server.BaseHTTPRequestHandler):
-    server: _PageServer
+    server: _PageServer  # pyright: ignore[reportIncompatibleVariableOverride]
     protocol_version = "HTTP/1.1"
 
     def do_GET(self) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import CORSConfigError
+from .errors import CORSConfigError, in_toml_terms
 from .policy import POLICY_KEYS, CORSPolicy
 from .routing import load_policy
 from .tomlpos import KeyPath, TomlPositions, locate
@@ -288,6 +288,8 @@ def _finding(
     prefix: str | None,
     key: str | None,
 ) -> LintFinding:
+    # The policy words its advice for Python; a file's author needs it in TOML.
+    message = in_toml_terms(message)
     return LintFinding(severity, code, message, line, prefix, key, locator.source(line))
 
 

@@ -281,7 +281,7 @@ class OriginMatcher:
         self._predicate = predicate
         self._has_patterns = bool(any_port_hosts or subdomain_bases or regex or predicate)
         self._max_length = max_length
-        self.allow_null = allow_null
+        self.allow_null: bool = allow_null
 
     @property
     def exact_origins(self) -> frozenset[str]:

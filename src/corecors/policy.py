@@ -53,6 +53,7 @@ _CHROMIUM_MAX_AGE: Final = 7200
 #: policy, so the answer is the same, and hostile megabyte-sized fields cost no more.
 MAX_INPUT_LIMIT: Final = 65536
 _PREFLIGHT_STATUSES: Final = (200, 204)
+_REJECTED_PREFLIGHT_STATUSES: Final = (403, 400)
 
 # Regex findings that mean "matches a domain the author did not mean", most telling first.
 _FOREIGN_KINDS: Final = ("unescaped-dot", "unpinned-end", "unpinned-start", "unpinned-label")
@@ -98,6 +99,14 @@ class CORSPolicy(CompiledPolicy):
     ``max_age`` (seconds, 0 to 86400) lets browsers cache a preflight's answer;
     ``None`` leaves the header out and browsers use 5 seconds.
 
+    Header names in the answer's ``Access-Control-Allow-Headers`` and
+    ``Access-Control-Expose-Headers`` are spelt as configured (the first spelling of a
+    name listed twice); the ``allow_headers`` and ``expose_headers`` attributes hold them
+    lowercased, as they are compared.
+
+    ``preflight_status`` (204 or 200) answers an allowed preflight,
+    ``rejected_preflight_status`` (403 or 400, as Starlette) a refused one.
+
     ``debug=True`` is for development: rejected requests carry a ``CORS-Rejection-Reason``
     header, and a preflight from an allowed origin refused for its method, headers or
     private-network request gets the allow lists minus the refused item, so the browser's
@@ -123,6 +132,7 @@ class CORSPolicy(CompiledPolicy):
         "max_request_headers_count",
         "max_request_headers_length",
         "preflight_status",
+        "rejected_preflight_status",
         "warnings",
     )
 
@@ -137,6 +147,7 @@ class CORSPolicy(CompiledPolicy):
     max_age: int | None
     allow_private_network: bool
     preflight_status: int
+    rejected_preflight_status: int
     debug: bool
     dangerously_allow_insecure_origins: bool
     dangerously_allow_public_suffix_wildcards: bool
@@ -161,6 +172,7 @@ class CORSPolicy(CompiledPolicy):
         max_age: int | None = None,
         allow_private_network: bool = False,
         preflight_status: int = 204,
+        rejected_preflight_status: int = 403,
         debug: bool = False,
         dangerously_allow_insecure_origins: bool = False,
         dangerously_allow_public_suffix_wildcards: bool = False,
@@ -254,6 +266,14 @@ class CORSPolicy(CompiledPolicy):
         exposed_names = self._check_expose_headers(
             exposed, allow_credentials is True, problems, advisories
         )
+        if any_header and "authorization" not in header_names:
+            advisories.append(
+                "allow_headers: '*' alone covers every request header except 'authorization' "
+                "(the Fetch standard never lets '*' cover it), so a page that sends "
+                "Authorization is refused; add 'authorization' to the list if pages send it"
+            )
+        header_line = _as_configured(request_headers, header_names)
+        exposed_line = _as_configured(exposed, exposed_names)
 
         if max_age is not None and (
             isinstance(max_age, bool)
@@ -275,6 +295,11 @@ class CORSPolicy(CompiledPolicy):
                 f"preflight_status must be 204 or 200, not {preflight_status!r}: browsers fail "
                 "a preflight whose status is not 2xx"
             )
+        if rejected_preflight_status not in _REJECTED_PREFLIGHT_STATUSES:
+            problems.append(
+                f"rejected_preflight_status must be 403 or 400, not "
+                f"{rejected_preflight_status!r}: a refused preflight must not look successful"
+            )
 
         if problems:
             raise CORSConfigError(problems, found_warnings + advisories)
@@ -294,6 +319,7 @@ class CORSPolicy(CompiledPolicy):
         set_(self, "max_age", max_age)
         set_(self, "allow_private_network", allow_private_network)
         set_(self, "preflight_status", preflight_status)
+        set_(self, "rejected_preflight_status", rejected_preflight_status)
         set_(self, "debug", debug)
         set_(self, "dangerously_allow_insecure_origins", dangerously_allow_insecure_origins)
         set_(
@@ -323,11 +349,12 @@ class CORSPolicy(CompiledPolicy):
             allowed_headers=frozenset(header_names),
             any_header=any_header,
             allow_methods_value=", ".join(normalized_methods),
-            allow_headers_value=", ".join(header_names),
-            expose_headers_value=", ".join(exposed_names) or None,
+            allow_headers_value=", ".join(header_line),
+            expose_headers_value=", ".join(exposed_line) or None,
             max_age=max_age,
             private_network=allow_private_network,
             preflight_status=preflight_status,
+            rejected_preflight_status=rejected_preflight_status,
             debug=debug,
             max_origin_length=max_origin_length,
             max_headers_length=max_request_headers_length,
@@ -364,8 +391,15 @@ class CORSPolicy(CompiledPolicy):
 
     @classmethod
     def from_toml(cls, path: str | PathLike[str]) -> CORSPolicy:
-        """Build a policy from a TOML file whose top-level keys are the keyword names."""
-        return cls.from_mapping(read_toml(path))
+        """Build a policy from a TOML file whose top-level keys are the keyword names.
+
+        A :class:`CORSConfigError` words its advice in TOML (``allow_credentials = false``).
+        """
+        config = read_toml(path)
+        try:
+            return cls.from_mapping(config)
+        except CORSConfigError as error:
+            raise error.in_toml_terms() from None
 
     # -- validation helpers (construction only) ----------------------------------------
 
@@ -652,6 +686,7 @@ POLICY_KEYS: Final = (
     "max_age",
     "allow_private_network",
     "preflight_status",
+    "rejected_preflight_status",
     "debug",
     "dangerously_allow_insecure_origins",
     "dangerously_allow_public_suffix_wildcards",
@@ -694,6 +729,14 @@ def _predicate_problem(predicate: object) -> str | None:
         "origin (a match object or any other value refuses it); return a bool, e.g. "
         "lambda origin: pattern.fullmatch(origin) is not None"
     )
+
+
+def _as_configured(configured: list[str], names: list[str]) -> list[str]:
+    """``names`` (lowercase, validated) spelt as first configured, for the header lines."""
+    spelling: dict[str, str] = {}
+    for name in configured:
+        spelling.setdefault(name.lower(), name)
+    return [spelling.get(name, name) for name in names]
 
 
 def _unknown_key_problems(unknown: Iterable[str], known: Iterable[str]) -> list[str]:

@@ -123,7 +123,7 @@ class PathPolicies:
         self._lengths = tuple(
             sorted({len(prefix) for prefix in prefixes if prefix != "/"}, reverse=True)
         )
-        self.default = prefixes.get("/", default)
+        self.default: CORSPolicy | None = prefixes.get("/", default)
 
     @property
     def paths(self) -> Mapping[str, CORSPolicy | None]:
@@ -241,9 +241,18 @@ def load_policy(source: str | PathLike[str] | Mapping[str, Any]) -> CORSPolicy |
     """Load a policy from a TOML file (or an already parsed mapping).
 
     Without a ``paths`` table the result is one :class:`~corecors.CORSPolicy`; with one,
-    a :class:`PathPolicies` whose default is the top-level policy.
+    a :class:`PathPolicies` whose default is the top-level policy. Read from a file, a
+    :class:`~corecors.CORSConfigError` words its advice in TOML.
     """
-    config = source if isinstance(source, Mapping) else read_toml(source)
+    if isinstance(source, Mapping):
+        return _from_mapping(source)
+    try:
+        return _from_mapping(read_toml(source))
+    except CORSConfigError as error:
+        raise error.in_toml_terms() from None  # advice that can be written in the file
+
+
+def _from_mapping(config: Mapping[str, Any]) -> CORSPolicy | PathPolicies:
     if _PATHS_KEY in config:
         return PathPolicies.from_mapping(config)
     return CORSPolicy.from_mapping(config)

@@ -61,7 +61,7 @@ __all__ = [
     "setup",
 ]
 
-logger = logging.getLogger("corecors.aiohttp")
+logger: logging.Logger = logging.getLogger("corecors.aiohttp")
 
 _ORIGIN: Final = hdrs.ORIGIN
 _REQUEST_METHOD: Final = hdrs.ACCESS_CONTROL_REQUEST_METHOD
@@ -676,7 +676,7 @@ def _raise_for_unknown_routes(app: web.Application, routes: Mapping[str, object]
 
 #: Where :func:`setup` stores the application's :class:`CORSMiddleware`
 #: (``app[corecors_aiohttp.CORS_KEY].set_policy(...)``).
-CORS_KEY: Final = web.AppKey("corecors", CORSMiddleware)
+CORS_KEY: Final[web.AppKey[CORSMiddleware]] = web.AppKey("corecors", CORSMiddleware)
 
 
 # -- the two entry points -----------------------------------------------------------------

@@ -11,8 +11,10 @@ and writes bytes.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Collection, Iterable
-from typing import Any, Final
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Collection, Iterable
+from typing import Any, Final, TypedDict, Unpack
 
 from corecors import (
     CORS_RESPONSE_HEADERS,
@@ -23,34 +25,88 @@ from corecors import (
     CORSPolicy,
     Decision,
     DecisionKind,
+    Rejection,
     merge_vary,
 )
 from corecors.decision import AsgiHeaders, asgi_header_lines
 from corecors.links import doc_url
-from corecors.policy import MAX_INPUT_LIMIT
+from corecors.policy import MAX_INPUT_LIMIT, _unknown_key_problems
 
 from .types import AnyASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
+    "STARLETTE_ALL_METHODS",
     "STARLETTE_DEFAULT_MAX_AGE",
     "STARLETTE_SAFELISTED_HEADERS",
     "CORSMiddleware",
+    "CORSPolicyOptions",
     "policy_from_starlette_arguments",
 ]
 
+logger: logging.Logger = logging.getLogger("corecors")
+
+
+class _Default(int):
+    """An ``int`` default that can be told from the same number written by the caller."""
+
+    __slots__ = ()
+
+
 #: ``max_age`` when the Starlette-style arguments leave it out: Starlette's default, and the
 #: largest value every browser honours in full (Safari caps preflight caching at 600 s).
-STARLETTE_DEFAULT_MAX_AGE: Final = 600
+STARLETTE_DEFAULT_MAX_AGE: Final[int] = _Default(600)
 
 #: Request headers Starlette's CORSMiddleware always allows in preflights, whatever
-#: ``allow_headers`` says. The Starlette-style arguments add them too, so a page that sends
-#: ``Content-Type: application/json`` keeps working after the switch.
+#: ``allow_headers`` says. The Starlette-style arguments add them too (spelt and sorted as
+#: Starlette lists them), so a page that sends ``Content-Type: application/json`` keeps
+#: working after the switch.
 STARLETTE_SAFELISTED_HEADERS: Final = (
-    "accept",
-    "accept-language",
-    "content-language",
-    "content-type",
+    "Accept",
+    "Accept-Language",
+    "Content-Language",
+    "Content-Type",
 )
+
+#: What Starlette's ``allow_methods=["*"]`` stands for; the Starlette-style ``"*"`` means the
+#: same, while ``CORSPolicy(allow_methods=["*"])`` allows any method.
+STARLETTE_ALL_METHODS: Final = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY")
+
+# Where the Starlette-style arguments keep Starlette's answers to preflights.
+_STARLETTE_PREFLIGHT_STATUS: Final = 200
+_STARLETTE_REJECTED_PREFLIGHT_STATUS: Final = 400
+
+
+class CORSPolicyOptions(TypedDict, total=False):
+    """corecors' own options, accepted by :class:`CORSMiddleware` beside Starlette's arguments.
+
+    Each is the :class:`corecors.CORSPolicy` keyword of the same name, so advice such as
+    "set dangerously_allow_insecure_origins=True" can be followed in the ``add_middleware``
+    call as written.
+    """
+
+    allow_origin_predicate: Callable[[str], bool] | None
+    allow_null_origin: bool
+    preflight_status: int
+    rejected_preflight_status: int
+    debug: bool
+    dangerously_allow_insecure_origins: bool
+    dangerously_allow_public_suffix_wildcards: bool
+    max_origin_length: int
+    max_request_headers_length: int
+    max_request_headers_count: int
+
+
+_STARLETTE_ARGUMENTS: Final = (
+    "allow_origins",
+    "allow_methods",
+    "allow_headers",
+    "allow_credentials",
+    "allow_origin_regex",
+    "allow_private_network",
+    "expose_headers",
+    "max_age",
+)
+_MIDDLEWARE_OPTIONS: Final = ("policy", "handle_errors", "check_websocket_origin")
 
 _DISABLED: Final = DecisionKind.DISABLED
 _LATIN_1: Final = "latin-1"
@@ -144,13 +200,30 @@ _OTHER_COMMON_RESPONSE_FIELDS: Final = frozenset(
         b"transfer-encoding",
     }
 )
-_CONTENT_LENGTH_ZERO: Final = (b"content-length", b"0")
 
+_TEXT_PLAIN: Final = (b"content-type", b"text/plain; charset=utf-8")
 _ERROR_BODY: Final = b"Internal Server Error"
 _ERROR_HEADERS: Final = (
-    (b"content-type", b"text/plain; charset=utf-8"),
+    _TEXT_PLAIN,
     (b"content-length", str(len(_ERROR_BODY)).encode(_LATIN_1)),
 )
+# Preflight answers that may have a body get Starlette's short text ones.
+_PREFLIGHT_OK: Final = b"OK"
+_PREFLIGHT_OK_HEADERS: Final = (_TEXT_PLAIN, (b"content-length", b"2"))
+_REFUSED_PART: Final = {
+    Rejection.ORIGIN_NOT_ALLOWED: "origin",
+    Rejection.ORIGIN_MALFORMED: "origin",
+    Rejection.NULL_ORIGIN_NOT_ALLOWED: "origin",
+    Rejection.METHOD_NOT_ALLOWED: "method",
+    Rejection.METHOD_MALFORMED: "method",
+    Rejection.METHOD_FORBIDDEN: "method",
+    Rejection.HEADER_NOT_ALLOWED: "headers",
+    Rejection.AUTHORIZATION_NOT_COVERED_BY_WILDCARD: "headers",
+    Rejection.REQUEST_HEADERS_MALFORMED: "headers",
+    Rejection.PRIVATE_NETWORK_NOT_ALLOWED: "private-network",
+}
+_LIFESPAN_STARTUP: Final = "lifespan.startup"
+_INTERNAL_ERROR: Final = 1011
 _FORBIDDEN_BODY: Final = b"Forbidden: this origin may not open a WebSocket here"
 _FORBIDDEN_HEADERS: Final = (
     (b"content-type", b"text/plain; charset=utf-8"),
@@ -214,17 +287,26 @@ class CORSMiddleware:
 
     Two ways to configure it, not both:
 
-    * Starlette's keyword arguments (``allow_origins``, ``allow_methods``, ``allow_headers``,
+    * Starlette's arguments (``allow_origins``, ``allow_methods``, ``allow_headers``,
       ``allow_credentials``, ``allow_origin_regex``, ``allow_private_network``,
       ``expose_headers``, ``max_age``), so that switching from
-      ``starlette.middleware.cors.CORSMiddleware`` is a change of import. They build a
-      :class:`corecors.CORSPolicy`, which validates them more strictly than Starlette does
-      (``allow_origins=["*"]`` with ``allow_credentials=True`` is refused, for one). Left out,
-      ``max_age`` is 600 as in Starlette, ``allow_methods`` allows the methods that never need
-      listing (GET, HEAD, POST), and the four headers Starlette always allows (``accept``,
-      ``accept-language``, ``content-language``, ``content-type``) are allowed too.
+      ``starlette.middleware.cors.CORSMiddleware`` is a change of import, plus any of
+      corecors' own options (:class:`CORSPolicyOptions`: ``dangerously_allow_insecure_origins``,
+      ``allow_null_origin``, ``debug``, ``preflight_status``, ...). They build a
+      :class:`corecors.CORSPolicy` with :func:`policy_from_starlette_arguments`, which keeps
+      Starlette's answers where that is safe and refuses what is dangerous
+      (``allow_origins=["*"]`` with ``allow_credentials=True``, for one).
     * ``policy=``: a :class:`corecors.CORSPolicy`, :class:`corecors.PathPolicies` or any
-      :class:`corecors.CORSDecider`, for everything corecors can express.
+      :class:`corecors.CORSDecider`, built by your own code (at import time, so a refused
+      configuration stops the program before it serves).
+
+    A refused configuration raises :class:`corecors.CORSConfigError` at once, except when a
+    framework builds the middleware lazily, inside its first ASGI call (Starlette's and
+    FastAPI's ``add_middleware``): there an exception would be taken by servers for "lifespan
+    unsupported" and every request would answer 500. Built that way, the middleware keeps the
+    error and answers the ``lifespan`` startup with ``lifespan.startup.failed`` carrying the
+    problem list, so the server logs it and exits; where a server runs no lifespan, each
+    request is answered 500 and the error logged on the ``corecors`` logger.
 
     ``handle_errors`` (default on): when the application raises before it starts a response
     to an allowed CORS request, send a plain-text 500 that carries the CORS headers, then
@@ -244,7 +326,7 @@ class CORSMiddleware:
     request sees either the old policy or the new one, never a mix.
     """
 
-    __slots__ = ("_policy", "app", "check_websocket_origin", "handle_errors")
+    __slots__ = ("_policy", "_refusal", "app", "check_websocket_origin", "handle_errors")
 
     def __init__(
         self,
@@ -256,63 +338,63 @@ class CORSMiddleware:
         allow_origin_regex: str | None = None,
         allow_private_network: bool | None = None,
         expose_headers: Collection[str] | None = None,
-        max_age: int | None = None,
+        max_age: int | None = STARLETTE_DEFAULT_MAX_AGE,
         *,
         policy: CORSDecider | None = None,
         handle_errors: bool = True,
         check_websocket_origin: bool = False,
+        **options: Unpack[CORSPolicyOptions],
     ) -> None:
-        starlette_arguments = {
-            "allow_origins": allow_origins,
-            "allow_methods": allow_methods,
-            "allow_headers": allow_headers,
-            "allow_credentials": allow_credentials,
-            "allow_origin_regex": allow_origin_regex,
-            "allow_private_network": allow_private_network,
-            "expose_headers": expose_headers,
-            "max_age": max_age,
-        }
-        given = {name: value for name, value in starlette_arguments.items() if value is not None}
-        if policy is not None and given:
-            raise CORSConfigError(
-                [
-                    "CORSMiddleware takes either policy= or Starlette-style arguments, not both; "
-                    f"got policy= and {', '.join(sorted(given))}. Put those settings in the "
-                    "policy: "
-                    "CORSPolicy(" + ", ".join(f"{name}=..." for name in sorted(given)) + ")"
-                ]
-            )
         self.app: AnyASGIApp = app
-        self.handle_errors = handle_errors
-        self.check_websocket_origin = check_websocket_origin
-        self._policy: CORSDecider = _check_decider(
-            policy
-            if policy is not None
-            else policy_from_starlette_arguments(
-                allow_origins,
-                allow_methods,
-                allow_headers,
-                allow_credentials,
-                allow_origin_regex,
-                allow_private_network,
-                expose_headers,
-                max_age,
+        self.handle_errors: bool = handle_errors
+        self.check_websocket_origin: bool = check_websocket_origin
+        self._refusal: CORSConfigError | None = None
+        try:
+            self._policy: CORSDecider = _check_decider(
+                _decider_from_arguments(
+                    policy,
+                    allow_origins,
+                    allow_methods,
+                    allow_headers,
+                    allow_credentials,
+                    allow_origin_regex,
+                    allow_private_network,
+                    expose_headers,
+                    max_age,
+                    options,
+                )
             )
-        )
+        except CORSConfigError as error:
+            if not _built_by_framework():
+                raise
+            # Raised here, the error would end the framework's first ASGI call, which servers
+            # take for "lifespan unsupported" before answering every request with 500.
+            self._refusal = error
+            self._policy = _REFUSED
 
     @property
     def policy(self) -> CORSDecider:
-        """The policy in force. Assigning a new one swaps it atomically for later requests."""
+        """The policy in force. Assigning a new one swaps it atomically for later requests.
+
+        Reading it raises :class:`corecors.CORSConfigError` when the configuration was refused.
+        """
+        if self._refusal is not None:
+            raise self._refusal
         return self._policy
 
     @policy.setter
     def policy(self, policy: CORSDecider) -> None:
         self._policy = _check_decider(policy)
+        self._refusal = None
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(app={self.app!r}, policy={self._policy!r})"
+        policy = "<refused>" if self._refusal is not None else repr(self._policy)
+        return f"{type(self).__name__}(app={self.app!r}, policy={policy})"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._refusal is not None:
+            await _refuse_to_serve(self._refusal, scope, receive, send)
+            return
         if scope["type"] != "http":
             if scope["type"] == "websocket" and self.check_websocket_origin:
                 await self._websocket(scope, receive, send)
@@ -382,16 +464,7 @@ class CORSMiddleware:
             lines = asgi_header_lines(decision.headers, decision.vary)
         if decision.status is not None:
             # A preflight: answered here, the application is not called.
-            # A 204 has no body and must not say how long it is (RFC 9110 section 8.6).
-            status = decision.status
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": status,
-                    "headers": [*lines] if status == 204 else [*lines, _CONTENT_LENGTH_ZERO],
-                }
-            )
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            await _answer_preflight(send, decision, lines)
             return
         if decision.kind is _DISABLED:
             await self.app(scope, receive, send)
@@ -516,6 +589,67 @@ def _route_path(path: str, root_path: str) -> str:
     return path
 
 
+async def _answer_preflight(send: Send, decision: Decision, lines: AsgiHeaders) -> None:
+    """Answer a preflight: the decision's status and lines, and Starlette's short text body
+    ("OK", "Disallowed CORS origin", ...) where the status allows one (not with 204)."""
+    status = decision.status
+    if status == 204:
+        headers, body = [*lines], b""  # a 204 says nothing of its length (RFC 9110)
+    elif decision.allowed:
+        headers, body = [*lines, *_PREFLIGHT_OK_HEADERS], _PREFLIGHT_OK
+    else:
+        part = _REFUSED_PART.get(decision.rejection) if decision.rejection else None
+        body = f"Disallowed CORS {part or 'preflight'}".encode(_LATIN_1)
+        headers = [*lines, _TEXT_PLAIN, (b"content-length", str(len(body)).encode(_LATIN_1))]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def _refuse_to_serve(
+    error: CORSConfigError, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Keep an application whose CORS configuration was refused from serving anything.
+
+    The ``lifespan`` startup fails with the problem list (servers log it and exit); should
+    a server run no lifespan, each request gets a 500 and the error is logged.
+    """
+    text = (
+        "corecors_asgi.CORSMiddleware refused its configuration, so the application must "
+        f"not start:\n{error}"
+    )
+    kind = scope["type"]
+    if kind == "lifespan":
+        message = await receive()
+        if message["type"] == _LIFESPAN_STARTUP:
+            await send({"type": "lifespan.startup.failed", "message": text})
+        return
+    logger.error("%s", text)
+    if kind == "http":
+        await _send_error(send, (), scope.get("method", "GET"))
+    elif kind == "websocket":
+        message = await receive()
+        if message["type"] == "websocket.connect":
+            await send({"type": "websocket.close", "code": _INTERNAL_ERROR})
+
+
+def _built_by_framework() -> bool:
+    """Whether a framework is building the middleware lazily, inside an ASGI call.
+
+    Starlette (and FastAPI, which inherits it) build ``add_middleware`` and ``middleware=[...]``
+    classes in ``build_middleware_stack``, called from the first ASGI call. Called from
+    ``CORSMiddleware.__init__``, frame 2 is whoever called the class (``type.__call__`` has
+    no Python frame).
+    """
+    getframe = getattr(sys, "_getframe", None)
+    if getframe is None:  # pragma: no cover - every CPython and PyPy has it
+        return False
+    try:
+        caller = getframe(2)
+    except ValueError:  # pragma: no cover - built from the top of a stack
+        return False
+    return bool(caller.f_code.co_name == "build_middleware_stack")
+
+
 async def _send_error(send: Send, lines: AsgiHeaders, method: str) -> None:
     """Send a plain 500 carrying the decision's headers (the app raised before starting)."""
     headers = [*_ERROR_HEADERS, *lines]
@@ -535,6 +669,80 @@ def _check_decider(policy: object) -> CORSDecider:
     return policy
 
 
+class _RefusedConfiguration:
+    """Stands in for the policy of a middleware whose configuration was refused."""
+
+    __slots__ = ()
+
+    def _refused(self, *args: object) -> Decision:  # pragma: no cover - never called
+        raise RuntimeError("the CORS configuration was refused; nothing may be decided")
+
+    decide = decide_fields = decide_websocket = _refused
+
+
+_REFUSED: Final[Any] = _RefusedConfiguration()
+
+
+def _decider_from_arguments(
+    policy: CORSDecider | None,
+    allow_origins: Collection[str] | None,
+    allow_methods: Collection[str] | None,
+    allow_headers: Collection[str] | None,
+    allow_credentials: bool | None,
+    allow_origin_regex: str | None,
+    allow_private_network: bool | None,
+    expose_headers: Collection[str] | None,
+    max_age: int | None,
+    options: CORSPolicyOptions,
+) -> object:
+    """What the constructor's arguments ask for: ``policy``, or the Starlette-style policy."""
+    unknown = [name for name in options if name not in CORSPolicyOptions.__annotations__]
+    if unknown:
+        known = {*_STARLETTE_ARGUMENTS, *CORSPolicyOptions.__annotations__, *_MIDDLEWARE_OPTIONS}
+        raise CORSConfigError(
+            [
+                problem.replace("configuration key", "CORSMiddleware option")
+                for problem in _unknown_key_problems(unknown, known)
+            ]
+        )
+    starlette_arguments = {
+        "allow_origins": allow_origins,
+        "allow_methods": allow_methods,
+        "allow_headers": allow_headers,
+        "allow_credentials": allow_credentials,
+        "allow_origin_regex": allow_origin_regex,
+        "allow_private_network": allow_private_network,
+        "expose_headers": expose_headers,
+        "max_age": None if max_age is STARLETTE_DEFAULT_MAX_AGE else max_age,
+    }
+    given = [name for name, value in starlette_arguments.items() if value is not None]
+    given += list(options)
+    if max_age is None:
+        given.append("max_age")
+    if policy is None:
+        return policy_from_starlette_arguments(
+            allow_origins,
+            allow_methods,
+            allow_headers,
+            allow_credentials,
+            allow_origin_regex,
+            allow_private_network,
+            expose_headers,
+            max_age,
+            **options,
+        )
+    if given:
+        names = sorted(given)
+        raise CORSConfigError(
+            [
+                "CORSMiddleware takes either policy= or Starlette-style arguments, not both; "
+                f"got policy= and {', '.join(names)}. Put those settings in the policy: "
+                "CORSPolicy(" + ", ".join(f"{name}=..." for name in names) + ")"
+            ]
+        )
+    return policy
+
+
 def policy_from_starlette_arguments(
     allow_origins: Collection[str] | None = None,
     allow_methods: Collection[str] | None = None,
@@ -543,36 +751,65 @@ def policy_from_starlette_arguments(
     allow_origin_regex: str | None = None,
     allow_private_network: bool | None = None,
     expose_headers: Collection[str] | None = None,
-    max_age: int | None = None,
+    max_age: int | None = STARLETTE_DEFAULT_MAX_AGE,
+    **options: Unpack[CORSPolicyOptions],
 ) -> CORSPolicy:
     """The :class:`corecors.CORSPolicy` that Starlette-style arguments describe.
 
-    ``None`` means "not given". ``allow_methods`` not given allows GET, HEAD and POST (the
-    methods that never need listing); :data:`STARLETTE_SAFELISTED_HEADERS` are added to
-    ``allow_headers``, as Starlette does; ``max_age`` not given is 600, as in Starlette. A
-    configuration the core refuses raises :class:`corecors.CORSConfigError`, with a note
+    It answers as Starlette's CORSMiddleware does wherever that is safe:
+
+    * ``None`` means "not given". ``allow_methods`` not given allows GET, HEAD and POST (the
+      methods that never need listing); ``["*"]`` means Starlette's eight methods
+      (:data:`STARLETTE_ALL_METHODS`).
+    * :data:`STARLETTE_SAFELISTED_HEADERS` are added to ``allow_headers``, as Starlette does;
+      ``["*"]`` allows every requested header, ``authorization`` included (Starlette echoes
+      whatever is asked), so it becomes ``"*"`` plus an explicit ``"authorization"``:
+      ``CORSPolicy``'s own ``"*"`` keeps the Fetch standard's meaning, which excludes it.
+    * ``max_age`` left out is 600, as in Starlette; ``None`` leaves the header out.
+    * Preflights are answered 200 and refused ones 400, unless ``preflight_status`` or
+      ``rejected_preflight_status`` say otherwise.
+    * ``options`` are passed on to ``CORSPolicy`` as they are.
+
+    A configuration the core refuses raises :class:`corecors.CORSConfigError`, with a note
     where Starlette would have accepted it.
     """
     origins: Iterable[str] = () if allow_origins is None else allow_origins
     if isinstance(origins, Iterable) and not isinstance(origins, str):
         origins = list(origins)  # read once: it may be a generator
+    methods: Iterable[str] = ("GET", "HEAD", "POST") if allow_methods is None else allow_methods
+    if isinstance(methods, Iterable) and not isinstance(methods, str):
+        methods = list(methods)
+        if "*" in methods:
+            methods = list(STARLETTE_ALL_METHODS)
     headers: Iterable[str] = () if allow_headers is None else allow_headers
     if isinstance(headers, Iterable) and not isinstance(headers, str):
         headers = list(headers)
-        if "*" not in headers:
-            headers += STARLETTE_SAFELISTED_HEADERS
+        if "*" in headers:
+            if not any(
+                isinstance(name, str) and name.lower() == "authorization" for name in headers
+            ):
+                headers.append("authorization")
+        else:
+            # Starlette's order and spelling: the sorted union with the safelisted four.
+            headers = sorted({*STARLETTE_SAFELISTED_HEADERS, *headers}, key=_sort_key)
+    arguments: dict[str, Any] = {
+        "preflight_status": _STARLETTE_PREFLIGHT_STATUS,
+        "rejected_preflight_status": _STARLETTE_REJECTED_PREFLIGHT_STATUS,
+        **options,
+    }
     try:
         return CORSPolicy(
             allow_origins=origins,
             allow_origin_regex=allow_origin_regex,
-            allow_methods=("GET", "HEAD", "POST") if allow_methods is None else allow_methods,
+            allow_methods=methods,
             allow_headers=headers,
             expose_headers=() if expose_headers is None else expose_headers,
             allow_credentials=False if allow_credentials is None else allow_credentials,
-            max_age=STARLETTE_DEFAULT_MAX_AGE if max_age is None else max_age,
+            max_age=int(max_age) if type(max_age) is _Default else max_age,
             allow_private_network=(
                 False if allow_private_network is None else allow_private_network
             ),
+            **arguments,
         )
     except CORSConfigError as error:
         notes = []
@@ -585,9 +822,14 @@ def policy_from_starlette_arguments(
                 "origins that may send credentials, or drop allow_credentials"
             )
         notes.append(
-            "corecors_asgi.CORSMiddleware takes Starlette's arguments but refuses "
-            "configurations Starlette accepts silently, and policy=corecors.CORSPolicy(...) "
-            "takes the settings Starlette's arguments cannot express; the differences are in "
+            "corecors_asgi.CORSMiddleware takes Starlette's arguments, and every CORSPolicy "
+            "option beside them, but refuses configurations Starlette accepts silently; the "
+            "differences are in "
             f"'Coming from Starlette': {doc_url('docs/asgi.md', 'coming-from-starlette')}"
         )
-        raise CORSConfigError([*error.problems, *notes]) from None
+        raise CORSConfigError(error.problems, error.warnings, [*error.notes, *notes]) from None
+
+
+def _sort_key(name: object) -> str:
+    """Sort key for a configured name that may not be a string (CORSPolicy reports that)."""
+    return name if isinstance(name, str) else repr(name)

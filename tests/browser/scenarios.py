@@ -406,7 +406,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         headers={"authorization": "Bearer token"},
         status=None,
         refusal=header_not_allowed("authorization"),
-        reason="'authorization' is not covered by '*'",
+        reason="'*' alone in allow_headers excludes 'authorization'",
         server_saw=("OPTIONS",),
     ),
     Scenario(
