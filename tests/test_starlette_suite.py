@@ -150,4 +150,5 @@ def test_starlettes_own_cors_tests_pass_but_the_documented_differences(
     stale = sorted(name for name in differences if outcomes.get(name) != "failed")
     assert not stale, f"documented as differences but not failing (or gone): {stale}"
     passed = sum(outcome == "passed" for outcome in outcomes.values())
-    assert passed >= 10, outcomes
+    # Starlette 1.10: 9 of 18 (the rest are the documented refusals and differences).
+    assert passed >= 9, outcomes

@@ -13,18 +13,24 @@ See :func:`setup`, :func:`cors_middleware` (the middleware alone, with documente
 limits), :func:`route_policy` (a handler's own policy) and :func:`apply_decision`.
 """
 
-try:
-    import aiohttp as _aiohttp  # noqa: F401 - checked first, to name the extra that installs it
-except ModuleNotFoundError as error:
-    if error.name != "aiohttp":
-        raise
-    raise ModuleNotFoundError(
-        "corecors_aiohttp needs aiohttp, which is not installed; install it with "
-        "pip install 'corecors[aiohttp]'",
-        name="aiohttp",
-    ) from error
 
-from .middleware import (
+def _require_aiohttp() -> None:
+    """Name the extra that installs aiohttp, instead of a bare "No module named 'aiohttp'"."""
+    try:
+        import aiohttp  # noqa: F401
+    except ModuleNotFoundError as error:
+        if error.name != "aiohttp":
+            raise
+        raise ModuleNotFoundError(
+            "corecors_aiohttp needs aiohttp, which is not installed; install it with "
+            "pip install 'corecors[aiohttp]'",
+            name="aiohttp",
+        ) from error
+
+
+_require_aiohttp()
+
+from .middleware import (  # noqa: E402 - after the check that names the extra
     CORS_KEY,
     CORSMiddleware,
     apply_decision,
