@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from aiohttp import __version__ as aiohttp_version
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 from aiohttp.web_urldispatcher import UrlMappingMatchInfo
@@ -74,6 +75,9 @@ _MEMO_KEY: Final = "corecors_aiohttp"
 
 _POLICY_ATTRIBUTE: Final = "__corecors_policy__"
 _DISABLED: Final = DecisionKind.DISABLED  # a module constant: enum attribute access is slow
+_PREFLIGHT_ALLOWED: Final = DecisionKind.PREFLIGHT_ALLOWED
+_ALLOW_METHODS: Final = "Access-Control-Allow-Methods"
+_MAX_AGE: Final = "Access-Control-Max-Age"
 
 
 class _Default:
@@ -159,6 +163,23 @@ def _add_decision(headers: CIMultiDict[str], decision: Decision) -> None:
         headers[_VARY] = merged
 
 
+def _narrowed(decision: Decision, method: str, *, cache: bool) -> Decision:
+    """An allowed preflight answer that lists only the requested ``method``; with
+    ``cache=False``, one the browser does not cache at all (``Max-Age: 0``: without the
+    header browsers cache for five seconds), for when it allows request headers, which
+    browsers cache for the URL whatever the method."""
+    lines: list[tuple[str, str]] = []
+    for name, value in decision.headers:
+        if name == _ALLOW_METHODS:
+            value = method
+        elif name == _MAX_AGE and not cache:
+            continue
+        lines.append((name, value))
+    if not cache:
+        lines.append((_MAX_AGE, "0"))
+    return Decision(decision.kind, decision.status, tuple(lines), decision.vary)
+
+
 class _CORSResponse(web.Response):
     """A response corecors built itself (a preflight answer, a refused WebSocket handshake).
 
@@ -196,6 +217,27 @@ def _looks_handled(headers: CIMultiDict[str]) -> bool:
         return True
     vary = ",".join(headers.getall(_VARY, ()))
     return "origin" in (name.strip(" \t").lower() for name in vary.split(","))
+
+
+def _routed_path_attribute() -> str:
+    """Which form of the path aiohttp's router matches: from 3.10.6 on, ``path_safe``
+    (percent-decoded except ``%2F`` and ``%25``); before, the raw path."""
+    version = tuple(int(part) for part in aiohttp_version.split(".")[:3] if part.isdigit())
+    return "path_safe" if version >= (3, 10, 6) else "raw_path"
+
+
+_ROUTED_PATH: Final = _routed_path_attribute()
+
+
+def _routed_path(request: web.BaseRequest) -> str:
+    """The path as aiohttp's router matches it, which is what per-path policies see.
+
+    ``request.path`` is fully decoded: ``/ws/public%2Fprivate`` reads ``/ws/public/private``
+    there, while the router serves it from ``/ws/{channel}``. A policy chosen on the
+    decoded path would follow a route the request never reaches.
+    """
+    path: str = getattr(request.rel_url, _ROUTED_PATH)
+    return path
 
 
 def _is_websocket_handshake(headers: CIMultiDictProxy[str]) -> bool:
@@ -403,7 +445,9 @@ class CORSMiddleware:
         if decider is None:
             return None
         origin = _header(request.headers, _ORIGIN)
-        return decider.decide_fields(request.method, origin, None, None, False, request.path)
+        return decider.decide_fields(
+            request.method, origin, None, None, False, _routed_path(request)
+        )
 
     async def _decide_preflight(
         self, request: web.Request, router: web.UrlDispatcher
@@ -417,20 +461,55 @@ class CORSMiddleware:
         headers = request.headers
         request_method = _header(headers, _REQUEST_METHOD)
         decider: CORSDecider | None = rules.decider
-        if request_method is not None and (rules.routes or _decorators_used):
+        per_route = request_method is not None and bool(rules.routes or _decorators_used)
+        if per_route:
+            assert request_method is not None
             target = await _resolve_as(router, request, request_method)
             if target is not None:
                 decider = self._select(rules, target)
         if decider is None:
             return None
-        return decider.decide_fields(
+        request_headers = _header(headers, _REQUEST_HEADERS)
+        decision = decider.decide_fields(
             "OPTIONS",
             _header(headers, _ORIGIN),
             request_method,
-            _header(headers, _REQUEST_HEADERS),
+            request_headers,
             _header(headers, _REQUEST_PRIVATE_NETWORK) == "true",
-            request.path,
+            _routed_path(request),
         )
+        if per_route and decision.kind is _PREFLIGHT_ALLOWED:
+            assert request_method is not None
+            if await self._url_is_shared(router, request, request_method, decider):
+                return _narrowed(decision, request_method, cache=not request_headers)
+        return decision
+
+    async def _url_is_shared(
+        self,
+        router: web.UrlDispatcher,
+        request: web.Request,
+        request_method: str,
+        decider: CORSDecider,
+    ) -> bool:
+        """Whether another method on the preflight's URL reaches a route under another policy.
+
+        A browser caches a preflight's answer per URL: every method it lists, and the
+        allowed headers for *any* method (the safelisted GET, HEAD and POST included). So
+        what one route's policy allows must not be cached for the URL when another route
+        there has another policy. Only asked when per-route policies exist.
+        """
+        methods = {hdrs.METH_GET, hdrs.METH_HEAD, hdrs.METH_POST}
+        methods.update(route.method for route in router.routes())
+        methods.discard(hdrs.METH_ANY)
+        methods.discard(request_method)
+        for method in sorted(methods):
+            match_info = await _resolve_as(router, request, method)
+            if match_info is None or match_info.http_exception is not None:
+                continue  # no handler runs there (the router's 404/405)
+            owner = self._owner(match_info)
+            if owner._select(owner._rules, match_info) is not decider:
+                return True
+        return False
 
     async def __call__(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         method = request.method
@@ -447,15 +526,17 @@ class CORSMiddleware:
                 # CORS is off here (or an inner middleware owns it): the application
                 # answers, and its response is left alone.
                 return await handler(request)
-        elif (
-            method == "GET"
-            and self._check_websocket_origin
-            and _is_websocket_handshake(request.headers)
-            and self._owner(request.match_info) is self
-        ):
-            decider = self._select(self._rules, request.match_info)
+        elif self._check_websocket_origin and _is_websocket_handshake(request.headers):
+            # Any method: aiohttp's handshake does not insist on GET. The policy is that of
+            # the application that owns the route (a sub-application's own setup()), but the
+            # check is this middleware's: an inner setup() without it does not switch it off.
+            match_info = request.match_info
+            owner = self._owner(match_info)
+            decider = owner._select(owner._rules, match_info)
             if decider is not None:
-                decision = decider.decide_websocket(_header(request.headers, _ORIGIN), request.path)
+                decision = decider.decide_websocket(
+                    _header(request.headers, _ORIGIN), _routed_path(request)
+                )
                 if decision.status is not None:
                     return _respond(decision)
         if self._app is not None:
@@ -525,7 +606,7 @@ class CORSMiddleware:
             decider = selected
         origins = headers.getall(_ORIGIN, None)  # _header(), inlined: hot path
         origin = None if origins is None else origins[0] if len(origins) == 1 else ",".join(origins)
-        decision = decider.decide_fields(method, origin, None, None, False, request.path)
+        decision = decider.decide_fields(method, origin, None, None, False, _routed_path(request))
         apply_decision(response.headers, decision)
 
     def _warn_once(self, key: str, message: str, *args: object) -> None:
