@@ -27,7 +27,7 @@ per-route policy of ``None``), in which case the response is left exactly as it 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -38,6 +38,7 @@ from aiohttp.web_urldispatcher import UrlMappingMatchInfo
 from multidict import istr
 
 if TYPE_CHECKING:  # aiohttp's own dependencies, for annotations only
+    from aiohttp.abc import AbstractStreamWriter
     from aiohttp.web_urldispatcher import _InfoDict
     from multidict import CIMultiDict, CIMultiDictProxy
     from yarl import URL
@@ -48,6 +49,7 @@ from corecors import (
     OWNED_RESPONSE_HEADERS,
     CORSConfigError,
     CORSDecider,
+    CORSPolicy,
     Decision,
     DecisionKind,
     merge_vary,
@@ -129,6 +131,12 @@ def apply_decision(headers: CIMultiDict[str], decision: Decision) -> None:
     _add_decision(headers, decision)
 
 
+#: Header lines of decisions that carry only a ``Vary`` (refusals), by their Vary names.
+#: Those come from policies, never from requests; the bound is a safety net.
+_VARY_ONLY_LINES: dict[tuple[str, ...], tuple[tuple[istr, str], ...]] = {}
+_VARY_ONLY_LIMIT: Final = 256
+
+
 def _lines(decision: Decision) -> tuple[tuple[istr, str], ...]:
     """The decision's headers and ``Vary`` line, names as ``istr`` (which a ``CIMultiDict``
     stores without lowercasing them again). Kept with the decision when the core built it
@@ -138,6 +146,15 @@ def _lines(decision: Decision) -> tuple[tuple[istr, str], ...]:
         lines = memo.get(_MEMO_KEY)
         if lines is not None:
             return lines  # type: ignore[return-value]
+    elif not decision.headers:
+        # A refusal, built per request by the core: its only line is the policy's Vary,
+        # one of a few fixed tuples, so the encoded line is kept by that tuple.
+        lines = _VARY_ONLY_LINES.get(decision.vary)
+        if lines is None:
+            lines = ((_VARY, ", ".join(decision.vary)),) if decision.vary else ()
+            if len(_VARY_ONLY_LINES) < _VARY_ONLY_LIMIT:
+                _VARY_ONLY_LINES[decision.vary] = lines
+        return lines
     names = _ISTR_NAMES
     lines = tuple((names.get(name) or istr(name), value) for name, value in decision.headers)
     if decision.vary:
@@ -185,6 +202,31 @@ class _CORSResponse(web.Response):
 
     Its headers are final; the prepare hook recognizes it and leaves it alone.
     """
+
+
+class _CORSAnswer(web.HTTPException):
+    """A preflight answer or a refused WebSocket handshake, raised while routing.
+
+    Raised from the router's resolution, it reaches aiohttp's server before any middleware
+    or handler runs, and is sent as it is. Its headers are final (built from the decision's
+    lines, encoded once per policy); the prepare hook leaves it alone.
+    """
+
+    def __init__(self, status: int, lines: tuple[tuple[istr, str], ...]) -> None:
+        # Not HTTPException.__init__: no reason check, no default text body.
+        web.Response.__init__(self, status=status)
+        self._headers.extend(lines)
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        # A raised exception's traceback holds the frame that caught it, which holds the
+        # exception: a reference cycle per request, left to the garbage collector. Sending
+        # the answer is the last use of the traceback, so it is dropped here.
+        self.__traceback__ = None
+        return await super().prepare(request)
+
+
+#: Responses corecors built itself, whose headers are final.
+_FINAL_TYPES: Final = frozenset({_CORSResponse, _CORSAnswer})
 
 
 def _respond(decision: Decision) -> web.Response:
@@ -238,6 +280,19 @@ def _routed_path(request: web.BaseRequest) -> str:
     """
     path: str = getattr(request.rel_url, _ROUTED_PATH)
     return path
+
+
+def _decide_preflight(decider: CORSDecider, request: web.Request, by_path: bool) -> Decision:
+    """The decision for a preflight under ``decider`` (``by_path``: it needs the path)."""
+    headers = request.headers
+    return decider.decide_fields(
+        "OPTIONS",
+        _header(headers, _ORIGIN),
+        _header(headers, _REQUEST_METHOD),
+        _header(headers, _REQUEST_HEADERS),
+        _header(headers, _REQUEST_PRIVATE_NETWORK) == "true",
+        _routed_path(request) if by_path else "/",
+    )
 
 
 def _is_websocket_handshake(headers: CIMultiDictProxy[str]) -> bool:
@@ -320,11 +375,14 @@ def _route_override(match_info: UrlMappingMatchInfo, routes: Mapping[str, Any]) 
 class _Rules:
     """What a :class:`CORSMiddleware` applies; replaced whole, so a swap is atomic."""
 
-    __slots__ = ("decider", "routes")
+    __slots__ = ("decider", "routes", "single")
 
     def __init__(self, decider: CORSDecider, routes: dict[str, CORSDecider | None]) -> None:
         self.decider = decider
         self.routes = routes
+        #: The fast path's policy: one ``CORSPolicy`` (which ignores the path), no per-route
+        #: policies by name. ``None`` otherwise.
+        self.single = decider if isinstance(decider, CORSPolicy) and not routes else None
 
 
 _KEEP: Final[Any] = object()
@@ -343,7 +401,17 @@ class CORSMiddleware:
 
     __middleware_version__ = 1
 
-    __slots__ = ("_app", "_check_websocket_origin", "_nested", "_rules", "_warned")
+    __slots__ = (
+        "_app",
+        "_check_websocket_origin",
+        "_nested",
+        "_outer",
+        "_receivers",
+        "_resolve_original",
+        "_rules",
+        "_warned",
+        "_websocket_checks",
+    )
 
     def __init__(
         self,
@@ -358,9 +426,20 @@ class CORSMiddleware:
         self._rules = _Rules(policy, _check_routes(routes))
         self._check_websocket_origin = check_websocket_origin
         self._app: web.Application | None = None
-        #: Whether a sub-application below ours has its own setup(): None until known
-        #: (the application's routes are frozen), always None without setup().
+        #: The router's own resolution, which setup() wraps (None without setup()).
+        self._resolve_original: Callable[[web.Request], Awaitable[UrlMappingMatchInfo]] | None
+        self._resolve_original = None
+        # What the application tree looks like, learnt once its routes are frozen
+        # (_survey); until then, answers that hold whatever it looks like.
+        #: Whether a sub-application below ours has its own setup() (None: not known).
         self._nested: bool | None = None
+        #: The setup() of an enclosing application, which routes for ours (ours idles).
+        self._outer: CORSMiddleware | None = None
+        #: Whether any application of the tree has on_response_prepare receivers of its
+        #: own, which must see the preflight answers and refusals raised while routing.
+        self._receivers = True
+        #: Whether any setup() of the tree checks WebSocket handshakes.
+        self._websocket_checks = True
         self._warned: set[str] = set()
 
     def __repr__(self) -> str:
@@ -413,20 +492,28 @@ class CORSMiddleware:
 
         A sub-application with its own :func:`setup` decides for its routes; one without
         inherits its parent's. Only that middleware (and its hook) acts on the request.
+        ``match_info`` may still lack the outermost application (while routing).
         """
-        nested = self._nested
-        if nested is None and self._app is not None and self._app.pre_frozen:
-            nested = self._nested = _has_nested_setup(self._app)
-        if nested is False:
+        if self._nested is False:
             return self  # no sub-application below ours has a setup() of its own
-        apps = match_info.apps
-        if len(apps) < 2:
-            return self
-        for app in reversed(apps):
+        for app in reversed(match_info.apps):
             owner = app.get(CORS_KEY)
             if owner is not None:
                 return owner
         return self
+
+    def _survey(self) -> None:
+        """Learn the application tree, once its routes are frozen: nested setup()s (which
+        then leave routing to this one), WebSocket checks, others' prepare receivers."""
+        assert self._app is not None
+        nested = _nested_setups(self._app)
+        for inner in nested:
+            inner._outer = self
+        self._nested = bool(nested)
+        self._websocket_checks = self._check_websocket_origin or any(
+            inner._check_websocket_origin for inner in nested
+        )
+        self._receivers = _has_foreign_receivers(self._app)
 
     def _select(self, rules: _Rules, match_info: UrlMappingMatchInfo) -> CORSDecider | None:
         if rules.routes or _decorators_used:
@@ -469,19 +556,12 @@ class CORSMiddleware:
                 decider = self._select(rules, target)
         if decider is None:
             return None
-        request_headers = _header(headers, _REQUEST_HEADERS)
-        decision = decider.decide_fields(
-            "OPTIONS",
-            _header(headers, _ORIGIN),
-            request_method,
-            request_headers,
-            _header(headers, _REQUEST_PRIVATE_NETWORK) == "true",
-            _routed_path(request),
-        )
+        decision = _decide_preflight(decider, request, True)
         if per_route and decision.kind is _PREFLIGHT_ALLOWED:
             assert request_method is not None
             if await self._url_is_shared(router, request, request_method, decider):
-                return _narrowed(decision, request_method, cache=not request_headers)
+                cache = not _header(headers, _REQUEST_HEADERS)
+                return _narrowed(decision, request_method, cache=cache)
         return decision
 
     async def _url_is_shared(
@@ -511,6 +591,99 @@ class CORSMiddleware:
                 return True
         return False
 
+    # -- while routing (setup) ----------------------------------------------------------
+
+    async def _resolve_first(self, request: web.Request) -> UrlMappingMatchInfo:
+        """The router's resolution until the application is frozen: then the tree is
+        surveyed once and :meth:`_resolve` takes over."""
+        app = self._app
+        assert app is not None
+        if app.frozen:
+            self._survey()
+            app.router.resolve = self._resolve  # type: ignore[method-assign,assignment]
+        return await self._resolve(request)
+
+    def _resolve(self, request: web.Request) -> Awaitable[UrlMappingMatchInfo]:
+        """The router's resolution, wrapped: preflights and (when checked) WebSocket
+        handshakes are answered here, before any middleware or handler runs.
+
+        Not a coroutine: every other request gets the router's own coroutine, with no
+        frame of ours in between."""
+        if request.method == "OPTIONS":
+            headers = request.headers
+            if _ORIGIN in headers and _REQUEST_METHOD in headers and self._outer is None:
+                return self._route_preflight(request)
+        elif (
+            self._websocket_checks
+            and self._outer is None
+            and _is_websocket_handshake(request.headers)
+        ):
+            return self._route_handshake(request)
+        assert self._resolve_original is not None
+        return self._resolve_original(request)
+
+    async def _route_preflight(self, request: web.Request) -> UrlMappingMatchInfo:
+        resolve = self._resolve_original
+        assert resolve is not None
+        rules = self._rules
+        if (
+            self._nested is False
+            and not self._receivers
+            and not rules.routes
+            and not _decorators_used
+        ):
+            # One set of rules for every URL: decided without routing at all.
+            decision = _decide_preflight(rules.decider, request, rules.single is None)
+            if decision.status is None:
+                return await resolve(request)  # CORS is off here: the app answers
+            raise _CORSAnswer(decision.status, _lines(decision))
+        match_info = await resolve(request)
+        if type(match_info) is _PreflightMatch:
+            answer = match_info.decision  # decided by the resource consulted last
+        else:
+            owner = self._owner(match_info)  # self, or a sub-application's setup()
+            assert owner._app is not None
+            found = await owner._decide_preflight(request, owner._app.router)
+            if found is None or found.status is None:
+                return match_info  # CORS is off here: the app (or its router) answers
+            answer = found
+        assert answer.status is not None
+        self._expose(request, match_info)
+        raise _CORSAnswer(answer.status, _lines(answer))
+
+    async def _route_handshake(self, request: web.Request) -> UrlMappingMatchInfo:
+        assert self._resolve_original is not None
+        match_info = await self._resolve_original(request)
+        if not self._check_websocket_origin and not any(
+            inner is not None and inner._check_websocket_origin
+            for inner in (app.get(CORS_KEY) for app in match_info.apps)
+        ):
+            return match_info
+        # Any method: aiohttp's handshake does not insist on GET. The policy is that of
+        # the application that owns the route, the check any enclosing setup()'s.
+        owner = self._owner(match_info)
+        decider = owner._select(owner._rules, match_info)
+        if decider is None:
+            return match_info
+        decision = decider.decide_websocket(
+            _header(request.headers, _ORIGIN), _routed_path(request)
+        )
+        if decision.status is None:
+            return match_info
+        self._expose(request, match_info)
+        raise _CORSAnswer(decision.status, _lines(decision))
+
+    def _expose(self, request: web.Request, match_info: UrlMappingMatchInfo) -> None:
+        """Let the applications' own ``on_response_prepare`` receivers see an answer raised
+        while routing, as they see every other response: aiohttp calls them for the
+        applications of the request's match, which routing had not set yet."""
+        if self._receivers and self._app is not None:
+            match_info.add_app(self._app)
+            match_info.freeze()
+            request._match_info = match_info
+
+    # -- as a middleware (cors_middleware) --------------------------------------------------
+
     async def __call__(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         method = request.method
         if method == "OPTIONS":
@@ -539,9 +712,6 @@ class CORSMiddleware:
                 )
                 if decision.status is not None:
                     return _respond(decision)
-        if self._app is not None:
-            # setup(): the prepare hook writes the headers, whatever the response.
-            return await handler(request)
         return await self._handle_without_hook(request, handler)
 
     async def _handle_without_hook(
@@ -589,24 +759,47 @@ class CORSMiddleware:
         self, request: web.Request, response: web.StreamResponse
     ) -> None:
         """``app.on_response_prepare`` receiver: the headers of every response, once."""
-        if type(response) is _CORSResponse or response.status == 101:
+        if type(response) in _FINAL_TYPES or response.status == 101:
             return  # built by corecors, or a WebSocket (any protocol switch): leave alone
-        if self._nested is not False and self._owner(request.match_info) is not self:
-            return
+        if isinstance(response, web.HTTPException):
+            # A raised exception that became the response (the router's 404 and 405
+            # included): its traceback holds the frame that caught it, which holds it, a
+            # cycle left to the garbage collector. Nothing reads it once it is sent.
+            response.__traceback__ = None
         method = request.method
         headers = request.headers
-        if method == "OPTIONS" and _is_preflight(headers):
-            return  # the middleware answered it, or CORS is off for it
         rules = self._rules
+        single = rules.single
+        if single is not None and self._nested is False and not _decorators_used:
+            # One policy for everything: no owner, no route, no path to look up.
+            if method == "OPTIONS" and _is_preflight(headers):
+                return  # answered while routing
+            origins = headers.getall(_ORIGIN, None)  # _header(), inlined: hot path
+            origin = (
+                None if origins is None else origins[0] if len(origins) == 1 else ",".join(origins)
+            )
+            decision = single.decide_fields(method, origin)
+            response_headers = response.headers
+            if not _FAST_OWNED_CHECK or not response_headers.keys().isdisjoint(
+                OWNED_RESPONSE_HEADERS
+            ):
+                for name in _OWNED:
+                    response_headers.popall(name, None)
+            _add_decision(response_headers, decision)
+            return
+        if self._nested is not False and self._owner(request.match_info) is not self:
+            return
+        if method == "OPTIONS" and _is_preflight(headers):
+            return  # answered while routing, or CORS is off for it
         decider = rules.decider
         if rules.routes or _decorators_used:
             selected = self._select(rules, request.match_info)
             if selected is None:
                 return
             decider = selected
-        origins = headers.getall(_ORIGIN, None)  # _header(), inlined: hot path
-        origin = None if origins is None else origins[0] if len(origins) == 1 else ",".join(origins)
-        decision = decider.decide_fields(method, origin, None, None, False, _routed_path(request))
+        decision = decider.decide_fields(
+            method, _header(headers, _ORIGIN), None, None, False, _routed_path(request)
+        )
         apply_decision(response.headers, decision)
 
     def _warn_once(self, key: str, message: str, *args: object) -> None:
@@ -719,14 +912,30 @@ class _PreflightResource(web.AbstractResource):
         return f"<corecors preflight resource {self.canonical}>"
 
 
-def _has_nested_setup(app: web.Application) -> bool:
-    """Whether a sub-application of ``app`` (at any depth) has its own :func:`setup`."""
+def _subapps(app: web.Application) -> list[web.Application]:
+    """The sub-applications of ``app`` (``add_subapp``, ``add_domain``), at any depth."""
+    found = []
     for resource in app.router.resources():
         if isinstance(resource, web.PrefixedSubAppResource):
             subapp = resource.get_info().get("app")
-            if isinstance(subapp, web.Application) and (
-                CORS_KEY in subapp or _has_nested_setup(subapp)
-            ):
+            if isinstance(subapp, web.Application):
+                found.append(subapp)
+                found.extend(_subapps(subapp))
+    return found
+
+
+def _nested_setups(app: web.Application) -> list[CORSMiddleware]:
+    """The :func:`setup` of every sub-application of ``app`` that has its own."""
+    return [subapp[CORS_KEY] for subapp in _subapps(app) if CORS_KEY in subapp]
+
+
+def _has_foreign_receivers(app: web.Application) -> bool:
+    """Whether ``app`` or a sub-application has ``on_response_prepare`` receivers besides
+    corecors' own prepare hooks."""
+    for each in (app, *_subapps(app)):
+        for receiver in each.on_response_prepare:
+            owner = getattr(receiver, "__self__", None)
+            if not isinstance(owner, CORSMiddleware) or receiver != owner._on_response_prepare:
                 return True
     return False
 
@@ -816,8 +1025,10 @@ def setup(
     )
     middleware._app = app
     app[CORS_KEY] = middleware
-    app.middlewares.insert(0, middleware)
-    app.router.register_resource(_PreflightResource(middleware, app.router))
+    router = app.router
+    middleware._resolve_original = router.resolve
+    router.resolve = middleware._resolve_first  # type: ignore[method-assign]
+    router.register_resource(_PreflightResource(middleware, router))
     app.on_response_prepare.append(middleware._on_response_prepare)
     app.on_startup.append(middleware._on_startup)
     return middleware
