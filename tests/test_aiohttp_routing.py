@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import weakref
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -180,3 +181,39 @@ async def test_policy_swap_reaches_routing_time_answers(aiohttp_client: AiohttpC
     cors.set_policy(api_policy(), routes=None)
     again = await client.options("/data", headers=preflight_headers(origin=EVIL, method="GET"))
     assert again.status == 403
+
+
+async def test_preflight_for_an_options_request_resolves_once(
+    aiohttp_client: AiohttpClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The route a preflight asks about is found by resolving a copy of the request with
+    # the requested method; when that method is OPTIONS, the copy must not look like a
+    # preflight again (it would resolve itself until the recursion limit).
+    @corecors_aiohttp.route_policy(public_policy())
+    async def public(request: web.Request) -> web.Response:
+        return web.Response(text="public")
+
+    copies = 0
+    clone = web.Request.clone
+
+    def counting_clone(self: web.Request, **changes: Any) -> web.Request:
+        nonlocal copies
+        copies += 1
+        return clone(self, **changes)
+
+    monkeypatch.setattr(web.Request, "clone", counting_clone)
+    for options_route in (False, True):
+        counter = Counter()
+        app = web.Application()
+        app.router.add_get("/data", public)
+        if options_route:
+            app.router.add_options("/data", counter.handle)
+        corecors_aiohttp.setup(app, api_policy(allow_methods=["GET", "OPTIONS"]))
+        client = await aiohttp_client(app)
+        copies = 0
+        response = await client.options("/data", headers=preflight_headers(method="OPTIONS"))
+        assert copies < 10
+        assert response.status == 204
+        if options_route:
+            assert response.headers[ACAM] == "OPTIONS"  # two policies share /data
+        assert counter.calls == []

@@ -2,14 +2,14 @@
 
 Two ways in, one way out:
 
-* :func:`setup` installs a :class:`CORSMiddleware` as the application's outermost
-  middleware **and** registers it on ``app.on_response_prepare``. The middleware answers
-  preflights (and refuses foreign WebSocket handshakes when asked to); every other
-  response -- returned, raised, streamed, prepared inside the handler, the router's
-  404/405, aiohttp's own 500 -- gets its headers from the prepare hook, exactly once,
-  just before its headers are written. It also registers a resource the router consults
-  last, which matches the preflights no route answers, so that they are decided while
-  routing instead of costing a 405 first (:class:`_PreflightResource`).
+* :func:`setup` adds no middleware. It wraps the router's resolution, where preflights
+  (and, when asked to, foreign WebSocket handshakes) are answered -- raised as a
+  :class:`_CORSAnswer` before any middleware or handler runs -- and registers a
+  :class:`CORSMiddleware` on ``app.on_response_prepare``, where every other response --
+  returned, raised, streamed, prepared inside the handler, the router's 404/405,
+  aiohttp's own 500 -- gets its headers, exactly once, just before they are written. It
+  also registers a resource the router consults last, which matches the preflights no
+  route answers, so that routing one does not cost a 405 first (:class:`_PreflightResource`).
 * :func:`cors_middleware` is the middleware alone, for applications that assemble their
   middleware list themselves. It adds the headers to responses that come back through
   it, and to raised ``web.HTTPException``s. It cannot reach a response the handler has
@@ -35,12 +35,12 @@ from aiohttp import __version__ as aiohttp_version
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 from aiohttp.web_urldispatcher import UrlMappingMatchInfo
-from multidict import istr
+from multidict import CIMultiDict, istr
 
 if TYPE_CHECKING:  # aiohttp's own dependencies, for annotations only
     from aiohttp.abc import AbstractStreamWriter
     from aiohttp.web_urldispatcher import _InfoDict
-    from multidict import CIMultiDict, CIMultiDictProxy
+    from multidict import CIMultiDictProxy
     from yarl import URL
 
 from corecors import (
@@ -392,8 +392,10 @@ _KEEP: Final[Any] = object()
 
 
 class CORSMiddleware:
-    """The corecors middleware for aiohttp. Build it with :func:`setup` or :func:`cors_middleware`.
+    """corecors for one aiohttp application. Build it with :func:`setup` or :func:`cors_middleware`.
 
+    With :func:`setup` it is not a middleware: it answers while routing and writes headers
+    from its prepare hook. With :func:`cors_middleware` it is the middleware itself.
     Attributes read per request are set once; :meth:`set_policy` swaps the policy (and,
     optionally, the per-route policies) in one assignment, so a request in flight sees
     either the old rules or the new ones, never a mix.
@@ -832,6 +834,12 @@ async def _resolve_as(
     the handler the browser is asking about. Never raises: ``None`` on any problem.
     """
     try:
+        if method == hdrs.METH_OPTIONS:
+            # The copy must not be a preflight itself: routing it would decide it, which
+            # resolves a copy of it, and so on.
+            headers = CIMultiDict(request.headers)
+            headers.popall(_REQUEST_METHOD, None)
+            return await router.resolve(request.clone(method=method, headers=headers))
         return await router.resolve(request.clone(method=method))
     except Exception:
         return None
@@ -981,16 +989,17 @@ def setup(
 ) -> CORSMiddleware:
     """Apply ``policy`` to every response of ``app``: the one line that covers everything.
 
-    Installs a :class:`CORSMiddleware` as the outermost middleware (so preflights are
-    answered before any authentication middleware runs), a router resource consulted
-    last that matches only the preflights no route answers (no route is added), and
-    registers the middleware on ``app.on_response_prepare``, so that every response gets
-    its headers exactly once,
-    at prepare time: returned and raised responses, ``StreamResponse``s prepared in the
-    handler, ``FileResponse``s and static files, the router's 404 and 405, aiohttp's 500
-    for unhandled exceptions. Routes need no registration, including those added later,
-    ``web.View`` classes and sub-applications (``add_subapp``, ``add_domain``), which
-    inherit ``policy`` unless ``setup`` was called on them too.
+    Adds no middleware. Wraps ``app.router.resolve``, so that preflights (and refused
+    WebSocket handshakes) are answered while routing, before any middleware --
+    authentication included -- runs; registers a router resource consulted last that
+    matches only the preflights no route answers (no route is added); and registers a
+    :class:`CORSMiddleware` on ``app.on_response_prepare``, so that every other response
+    gets its headers exactly once, at prepare time: returned and raised responses,
+    ``StreamResponse``s prepared in the handler, ``FileResponse``s and static files, the
+    router's 404 and 405, aiohttp's 500 for unhandled exceptions. Routes need no
+    registration, including those added later, ``web.View`` classes and sub-applications
+    (``add_subapp``, ``add_domain``), which inherit ``policy`` unless ``setup`` was called
+    on them too.
 
     ``policy``: a ``CORSPolicy``, or a ``PathPolicies`` for policies by path prefix.
     ``routes``: policies by route name, overriding ``policy`` (``None``: CORS off for that
@@ -999,9 +1008,9 @@ def setup(
     handshakes pass through untouched).
 
     Call it before the application starts, and on a sub-application before
-    ``add_subapp``/``add_domain`` (aiohttp freezes a sub-application's middlewares
-    then). Returns the middleware, whose :meth:`~CORSMiddleware.set_policy` swaps the
-    policy at run time; it is also stored as ``app[corecors_aiohttp.CORS_KEY]``.
+    ``add_subapp``/``add_domain`` (aiohttp freezes a sub-application's signals then).
+    Returns the :class:`CORSMiddleware`, whose :meth:`~CORSMiddleware.set_policy` swaps
+    the policy at run time; it is also stored as ``app[corecors_aiohttp.CORS_KEY]``.
     """
     if not isinstance(app, web.Application):
         raise TypeError(f"setup() needs an aiohttp.web.Application, not {type(app).__name__}")
@@ -1056,8 +1065,10 @@ def cors_middleware(
       has been left.
 
     Each of those logs a warning on the ``corecors.aiohttp`` logger the first time it
-    happens. :func:`setup` covers both, through ``app.on_response_prepare``. Add it
-    once per application; for sub-applications with their own policies use
-    :func:`setup` on them.
+    happens. :func:`setup` covers both, through ``app.on_response_prepare``, and costs
+    less: a middleware makes aiohttp rebuild the middleware chain for every 404 and 405,
+    and a preflight to a path without an ``OPTIONS`` route reaches it only after the
+    router built a 405. Add it once per application; for sub-applications with their own
+    policies use :func:`setup` on them.
     """
     return CORSMiddleware(policy, routes=routes, check_websocket_origin=check_websocket_origin)
