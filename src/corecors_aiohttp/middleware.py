@@ -78,6 +78,9 @@ _MEMO_KEY: Final = "corecors_aiohttp"
 _POLICY_ATTRIBUTE: Final = "__corecors_policy__"
 _DISABLED: Final = DecisionKind.DISABLED  # a module constant: enum attribute access is slow
 _PREFLIGHT_ALLOWED: Final = DecisionKind.PREFLIGHT_ALLOWED
+_HTTP_EXCEPTION: Final = web.HTTPException
+#: Stands in where a decision is never read (``_Rules.no_origin`` off the fast path).
+_UNUSED_DECISION: Final = Decision(_DISABLED, None, (), ())
 _ALLOW_METHODS: Final = "Access-Control-Allow-Methods"
 _MAX_AGE: Final = "Access-Control-Max-Age"
 
@@ -375,7 +378,7 @@ def _route_override(match_info: UrlMappingMatchInfo, routes: Mapping[str, Any]) 
 class _Rules:
     """What a :class:`CORSMiddleware` applies; replaced whole, so a swap is atomic."""
 
-    __slots__ = ("decider", "routes", "single")
+    __slots__ = ("decider", "no_origin", "routes", "single")
 
     def __init__(self, decider: CORSDecider, routes: dict[str, CORSDecider | None]) -> None:
         self.decider = decider
@@ -383,6 +386,10 @@ class _Rules:
         #: The fast path's policy: one ``CORSPolicy`` (which ignores the path), no per-route
         #: policies by name. ``None`` otherwise.
         self.single = decider if isinstance(decider, CORSPolicy) and not routes else None
+        #: The decision for requests without ``Origin`` (the same for every request).
+        self.no_origin = (
+            _UNUSED_DECISION if self.single is None else self.single.decide_fields("GET", None)
+        )
 
 
 _KEEP: Final[Any] = object()
@@ -406,6 +413,7 @@ class CORSMiddleware:
     __slots__ = (
         "_app",
         "_check_websocket_origin",
+        "_fast",
         "_nested",
         "_outer",
         "_receivers",
@@ -426,6 +434,9 @@ class CORSMiddleware:
         if not isinstance(check_websocket_origin, bool):
             raise TypeError("check_websocket_origin must be True or False")
         self._rules = _Rules(policy, _check_routes(routes))
+        #: The rules, when the prepare hook may take its fast path with them: one policy,
+        #: no per-route policies, no sub-application with a setup() of its own.
+        self._fast: _Rules | None = None
         self._check_websocket_origin = check_websocket_origin
         self._app: web.Application | None = None
         #: The router's own resolution, which setup() wraps (None without setup()).
@@ -485,7 +496,9 @@ class CORSMiddleware:
         new_routes = self._rules.routes if routes is _KEEP else _check_routes(routes)
         if routes is not _KEEP and self._app is not None and self._app.frozen:
             _raise_for_unknown_routes(self._app, new_routes)
-        self._rules = _Rules(policy, new_routes)
+        rules = _Rules(policy, new_routes)
+        self._rules = rules
+        self._fast = rules if rules.single is not None and self._nested is False else None
 
     # -- per request ------------------------------------------------------------------------
 
@@ -512,6 +525,8 @@ class CORSMiddleware:
         for inner in nested:
             inner._outer = self
         self._nested = bool(nested)
+        rules = self._rules
+        self._fast = rules if rules.single is not None and not nested else None
         self._websocket_checks = self._check_websocket_origin or any(
             inner._check_websocket_origin for inner in nested
         )
@@ -763,32 +778,37 @@ class CORSMiddleware:
         """``app.on_response_prepare`` receiver: the headers of every response, once."""
         if type(response) in _FINAL_TYPES or response.status == 101:
             return  # built by corecors, or a WebSocket (any protocol switch): leave alone
-        if isinstance(response, web.HTTPException):
+        if isinstance(response, _HTTP_EXCEPTION):
             # A raised exception that became the response (the router's 404 and 405
             # included): its traceback holds the frame that caught it, which holds it, a
             # cycle left to the garbage collector. Nothing reads it once it is sent.
             response.__traceback__ = None
-        method = request.method
         headers = request.headers
-        rules = self._rules
-        single = rules.single
-        if single is not None and self._nested is False and not _decorators_used:
+        fast = self._fast
+        if fast is not None and not _decorators_used:
             # One policy for everything: no owner, no route, no path to look up.
-            if method == "OPTIONS" and _is_preflight(headers):
-                return  # answered while routing
             origins = headers.getall(_ORIGIN, None)  # _header(), inlined: hot path
-            origin = (
-                None if origins is None else origins[0] if len(origins) == 1 else ",".join(origins)
-            )
-            decision = single.decide_fields(method, origin)
+            if origins is None:
+                decision = fast.no_origin
+            else:
+                method = request.method
+                if method == "OPTIONS" and _REQUEST_METHOD in headers:
+                    return  # a preflight: answered while routing
+                origin = origins[0] if len(origins) == 1 else ",".join(origins)
+                decision = fast.decider.decide_fields(method, origin)
             response_headers = response.headers
             if not _FAST_OWNED_CHECK or not response_headers.keys().isdisjoint(
                 OWNED_RESPONSE_HEADERS
             ):
                 for name in _OWNED:
                     response_headers.popall(name, None)
-            _add_decision(response_headers, decision)
+            if decision.vary and _VARY in response_headers:
+                _add_decision(response_headers, decision)  # merges the Vary lines
+            else:
+                response_headers.extend(_lines(decision))
             return
+        method = request.method
+        rules = self._rules
         if self._nested is not False and self._owner(request.match_info) is not self:
             return
         if method == "OPTIONS" and _is_preflight(headers):
