@@ -15,7 +15,10 @@ so the figures include everything a request pays except the system calls. Stacks
 * ``corecors``: ``corecors_aiohttp.setup(app, policy)`` (the recommended way);
 * ``corecors-mw``: ``corecors_aiohttp.cors_middleware(policy)`` alone;
 * ``plumbing``: an ``on_response_prepare`` receiver that returns -- the fixed part of
-  ``setup``'s design (which has no middleware).
+  ``setup``'s design (which has no middleware);
+* ``vary-only``: a receiver that adds ``Vary: Origin`` to every response and does nothing
+  else -- the least any correct design can cost for a request without ``Origin`` (a
+  middleware costs more than a receiver).
 
 The garbage collector stays on: the router's 404 raised through a middleware and a
 preflight answer raised while routing leave reference cycles unless the code avoids them.
@@ -83,6 +86,12 @@ async def measure(settings: Settings) -> Level:
             f"{fmt_ratio(ratios['aiohttp-cors'])}x aiohttp-cors', "
             f"{fmt_ratio(ratios['fixed'])}x the fixed-header middleware's"
         )
+        least = _ratio(figures.get("vary-only", 0.0), figures.get("aiohttp-cors"))
+        if kind == stacks.NO_ORIGIN and least is not None:
+            level.notes.append(
+                f"{kind}: 'vary-only' (the least a correct answer costs) adds "
+                f"{least:.2f}x aiohttp-cors' µs, corecors {fmt_ratio(ratios['aiohttp-cors'])}x"
+            )
         versus_peer = ratios["aiohttp-cors"]
         if kind != stacks.NOT_FOUND:  # aiohttp-cors does nothing for a 404
             bound = TIGHT if kind in TIGHT_KINDS else LOOSE
@@ -105,7 +114,9 @@ async def measure(settings: Settings) -> Level:
     level.notes.append(
         "'floor' is a hand-written middleware correct for this one policy and application, "
         "everything prebuilt (benchmarks/stacks.py). 'plumbing' is an on_response_prepare "
-        "receiver that returns: the fixed part of setup()'s design, before any CORS work."
+        "receiver that returns: the fixed part of setup()'s design, before any CORS work. "
+        "'vary-only' adds Vary: Origin to every response and nothing else: the least a "
+        "correct answer to a request without Origin can cost."
     )
     return level
 

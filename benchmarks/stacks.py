@@ -255,6 +255,7 @@ def aiohttp_stacks() -> tuple[dict[str, Callable[[], Any]], list[str]]:
     """
     from aiohttp import hdrs, web
     from aiohttp.typedefs import Handler
+    from multidict import istr
 
     import corecors_aiohttp
 
@@ -317,6 +318,19 @@ def aiohttp_stacks() -> tuple[dict[str, Callable[[], Any]], list[str]]:
         app.on_response_prepare.append(no_op_hook)
         return app
 
+    vary_origin = ((istr("Vary"), "Origin"),)
+
+    async def vary_hook(request: web.Request, response: web.StreamResponse) -> None:
+        response.headers.extend(vary_origin)
+
+    def vary_only() -> web.Application:
+        """A prepare receiver adding ``Vary: Origin`` to every response and nothing else:
+        the least any correct design can cost for a request without ``Origin``."""
+        app = web.Application()
+        app.router.add_get(PATH, data)
+        app.on_response_prepare.append(vary_hook)
+        return app
+
     def corecors_setup() -> web.Application:
         app = bare()
         corecors_aiohttp.setup(app, policy())
@@ -353,6 +367,7 @@ def aiohttp_stacks() -> tuple[dict[str, Callable[[], Any]], list[str]]:
 
         factories["aiohttp-cors"] = with_aiohttp_cors
     factories["plumbing"] = plumbing
+    factories["vary-only"] = vary_only
     factories["corecors"] = corecors_setup
     factories["corecors-mw"] = corecors_middleware
     return factories, missing_note(present)

@@ -378,7 +378,7 @@ def _route_override(match_info: UrlMappingMatchInfo, routes: Mapping[str, Any]) 
 class _Rules:
     """What a :class:`CORSMiddleware` applies; replaced whole, so a swap is atomic."""
 
-    __slots__ = ("decider", "no_origin", "routes", "single")
+    __slots__ = ("decider", "no_origin", "no_origin_lines", "routes", "single")
 
     def __init__(self, decider: CORSDecider, routes: dict[str, CORSDecider | None]) -> None:
         self.decider = decider
@@ -390,6 +390,7 @@ class _Rules:
         self.no_origin = (
             _UNUSED_DECISION if self.single is None else self.single.decide_fields("GET", None)
         )
+        self.no_origin_lines = _lines(self.no_origin)
 
 
 _KEEP: Final[Any] = object()
@@ -790,12 +791,14 @@ class CORSMiddleware:
             origins = headers.getall(_ORIGIN, None)  # _header(), inlined: hot path
             if origins is None:
                 decision = fast.no_origin
+                lines = fast.no_origin_lines
             else:
                 method = request.method
                 if method == "OPTIONS" and _REQUEST_METHOD in headers:
                     return  # a preflight: answered while routing
                 origin = origins[0] if len(origins) == 1 else ",".join(origins)
                 decision = fast.decider.decide_fields(method, origin)
+                lines = _lines(decision)
             response_headers = response.headers
             if not _FAST_OWNED_CHECK or not response_headers.keys().isdisjoint(
                 OWNED_RESPONSE_HEADERS
@@ -805,7 +808,7 @@ class CORSMiddleware:
             if decision.vary and _VARY in response_headers:
                 _add_decision(response_headers, decision)  # merges the Vary lines
             else:
-                response_headers.extend(_lines(decision))
+                response_headers.extend(lines)
             return
         method = request.method
         rules = self._rules
