@@ -79,6 +79,8 @@ _POLICY_ATTRIBUTE: Final = "__corecors_policy__"
 _DISABLED: Final = DecisionKind.DISABLED  # a module constant: enum attribute access is slow
 _PREFLIGHT_ALLOWED: Final = DecisionKind.PREFLIGHT_ALLOWED
 _HTTP_EXCEPTION: Final = web.HTTPException
+#: What handlers return most: a plain ``web.Response`` (never a protocol switch).
+_PLAIN_RESPONSE: Final = web.Response
 #: Stands in where a decision is never read (``_Rules.no_origin`` off the fast path).
 _UNUSED_DECISION: Final = Decision(_DISABLED, None, (), ())
 _ALLOW_METHODS: Final = "Access-Control-Allow-Methods"
@@ -777,13 +779,14 @@ class CORSMiddleware:
         self, request: web.Request, response: web.StreamResponse
     ) -> None:
         """``app.on_response_prepare`` receiver: the headers of every response, once."""
-        if type(response) in _FINAL_TYPES or response.status == 101:
-            return  # built by corecors, or a WebSocket (any protocol switch): leave alone
-        if isinstance(response, _HTTP_EXCEPTION):
-            # A raised exception that became the response (the router's 404 and 405
-            # included): its traceback holds the frame that caught it, which holds it, a
-            # cycle left to the garbage collector. Nothing reads it once it is sent.
-            response.__traceback__ = None
+        if type(response) is not _PLAIN_RESPONSE:  # the common case needs none of this
+            if type(response) in _FINAL_TYPES or response.status == 101:
+                return  # built by corecors, or a protocol switch (WebSocket): leave alone
+            if isinstance(response, _HTTP_EXCEPTION):
+                # A raised exception that became the response (the router's 404 and 405
+                # included): its traceback holds the frame that caught it, which holds
+                # it, a cycle left to the garbage collector. Nothing reads it now.
+                response.__traceback__ = None
         headers = request.headers
         fast = self._fast
         if fast is not None and not _decorators_used:
@@ -798,14 +801,17 @@ class CORSMiddleware:
                     return  # a preflight: answered while routing
                 origin = origins[0] if len(origins) == 1 else ",".join(origins)
                 decision = fast.decider.decide_fields(method, origin)
-                lines = _lines(decision)
+                memo = decision._memo  # _lines(), inlined for decisions built in advance
+                lines = memo.get(_MEMO_KEY) if memo is not None else None  # type: ignore[assignment]
+                if lines is None:
+                    lines = _lines(decision)
             response_headers = response.headers
             if not _FAST_OWNED_CHECK or not response_headers.keys().isdisjoint(
                 OWNED_RESPONSE_HEADERS
             ):
                 for name in _OWNED:
                     response_headers.popall(name, None)
-            if decision.vary and _VARY in response_headers:
+            if _VARY in response_headers:
                 _add_decision(response_headers, decision)  # merges the Vary lines
             else:
                 response_headers.extend(lines)
