@@ -801,9 +801,13 @@ class CORSMiddleware:
                     return  # a preflight: answered while routing
                 origin = origins[0] if len(origins) == 1 else ",".join(origins)
                 decision = fast.decider.decide_fields(method, origin)
-                memo = decision._memo  # _lines(), inlined for decisions built in advance
-                lines = memo.get(_MEMO_KEY) if memo is not None else None  # type: ignore[assignment]
-                if lines is None:
+                # _lines(), inlined: decisions built in advance, then refusals.
+                memo = decision._memo
+                if memo is not None:
+                    lines = memo.get(_MEMO_KEY) or _lines(decision)  # type: ignore[assignment]
+                elif not decision.headers:
+                    lines = _VARY_ONLY_LINES.get(decision.vary) or _lines(decision)
+                else:
                     lines = _lines(decision)
             response_headers = response.headers
             if not _FAST_OWNED_CHECK or not response_headers.keys().isdisjoint(
