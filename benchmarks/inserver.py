@@ -32,20 +32,22 @@ async def measure(
     rounds: int,
     count: int,
     preflight_baseline: str = "bare",
+    kinds: tuple[str, ...] = stacks.KINDS,
+    collect_garbage: bool = False,
 ) -> dict[str, dict[str, float]]:
     """Fill ``level``'s rows (µs added, share of the baseline's throughput) for every kind.
 
     Returns, per kind, each stack's median µs added over the baseline (for level targets).
     """
     added_by_kind: dict[str, dict[str, float]] = {}
-    for kind in stacks.KINDS:
+    for kind in kinds:
         raw = stacks.raw_request(kind)
         statuses = {name: status_of(await conn.send(raw)) for name, conn in connections.items()}
         samplers = {name: sampler(conn, raw, count) for name, conn in connections.items()}
         for sample in samplers.values():
             await sample()  # warm up
-        samples = await interleave_async(samplers, rounds)
-        baseline = preflight_baseline if kind == stacks.PREFLIGHT else "bare"
+        samples = await interleave_async(samplers, rounds, collect_garbage=collect_garbage)
+        baseline = preflight_baseline if kind in stacks.PREFLIGHTS else "bare"
         added = {
             name: median(v - b for v, b in zip(values, samples[baseline], strict=True))
             for name, values in samples.items()
@@ -73,7 +75,7 @@ async def measure(
                 ]
             )
             first = False
-        target_share = PREFLIGHT_SHARE if kind == stacks.PREFLIGHT else SIMPLE_SHARE
+        target_share = PREFLIGHT_SHARE if kind in stacks.PREFLIGHTS else SIMPLE_SHARE
         level.targets.append(
             Target(
                 f"corecors throughput ≥ {target_share:.2f} of {baseline}: {kind}",

@@ -35,6 +35,13 @@ SIMPLE_ALLOWED = "simple allowed"
 SIMPLE_DISALLOWED = "simple disallowed"
 PREFLIGHT = "preflight, 5 headers"
 KINDS = (NO_ORIGIN, SIMPLE_ALLOWED, SIMPLE_DISALLOWED, PREFLIGHT)
+#: Two more kinds, measured where they cost differently (aiohttp): a preflight without
+#: request headers, and a GET from an allowed origin to a path with no route.
+PREFLIGHT_PLAIN = "preflight"
+NOT_FOUND = "404"
+PREFLIGHTS = (PREFLIGHT_PLAIN, PREFLIGHT)
+ALL_KINDS = (NO_ORIGIN, SIMPLE_ALLOWED, SIMPLE_DISALLOWED, PREFLIGHT_PLAIN, PREFLIGHT, NOT_FOUND)
+MISSING_PATH = "/api/nowhere"
 
 #: What a browser sends besides the CORS headers (a typical fetch() from a page), as
 #: (lowercase name, value): seven lines with the Origin of a simple request.
@@ -52,7 +59,7 @@ def cors_headers(kind: str) -> tuple[tuple[str, str], ...]:
     """The CORS request headers of one kind of request."""
     if kind == NO_ORIGIN:
         return ()
-    if kind == SIMPLE_ALLOWED:
+    if kind in (SIMPLE_ALLOWED, NOT_FOUND):
         return (("origin", APP),)
     if kind == SIMPLE_DISALLOWED:
         return (("origin", EVIL),)
@@ -62,11 +69,13 @@ def cors_headers(kind: str) -> tuple[tuple[str, str], ...]:
             ("access-control-request-method", "PUT"),
             ("access-control-request-headers", ",".join(HEADERS)),
         )
+    if kind == PREFLIGHT_PLAIN:
+        return (("origin", APP), ("access-control-request-method", "PUT"))
     raise ValueError(kind)
 
 
 def method_of(kind: str) -> str:
-    return "OPTIONS" if kind == PREFLIGHT else "GET"
+    return "OPTIONS" if kind in PREFLIGHTS else "GET"
 
 
 def request_headers(kind: str) -> tuple[tuple[str, str], ...]:
@@ -75,7 +84,7 @@ def request_headers(kind: str) -> tuple[tuple[str, str], ...]:
 
 def raw_request(kind: str) -> bytes:
     """The HTTP/1.1 request a browser would send (keep-alive), as bytes."""
-    lines = [f"{method_of(kind)} {PATH} HTTP/1.1"]
+    lines = [f"{method_of(kind)} {MISSING_PATH if kind == NOT_FOUND else PATH} HTTP/1.1"]
     lines += [f"{name.title()}: {value}" for name, value in request_headers(kind)]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
@@ -246,6 +255,7 @@ def aiohttp_stacks() -> tuple[dict[str, Callable[[], Any]], list[str]]:
     """
     from aiohttp import hdrs, web
     from aiohttp.typedefs import Handler
+    from multidict import istr
 
     import corecors_aiohttp
 
@@ -291,18 +301,34 @@ def aiohttp_stacks() -> tuple[dict[str, Callable[[], Any]], list[str]]:
         app.router.add_get(PATH, data)
         return app
 
-    @web.middleware
-    async def no_op_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        return await handler(request)
+    floor_middleware = _floor_middleware(web, hdrs)
+
+    def floor() -> web.Application:
+        app = web.Application(middlewares=[floor_middleware])
+        app.router.add_get(PATH, data)
+        return app
 
     async def no_op_hook(request: web.Request, response: web.StreamResponse) -> None:
         return None
 
     def plumbing() -> web.Application:
-        """What setup() installs, doing nothing: a middleware and an on_response_prepare hook."""
-        app = web.Application(middlewares=[no_op_middleware])
+        """What setup() installs, doing nothing: an on_response_prepare hook that returns."""
+        app = web.Application()
         app.router.add_get(PATH, data)
         app.on_response_prepare.append(no_op_hook)
+        return app
+
+    vary_origin = ((istr("Vary"), "Origin"),)
+
+    async def vary_hook(request: web.Request, response: web.StreamResponse) -> None:
+        response.headers.extend(vary_origin)
+
+    def vary_only() -> web.Application:
+        """A prepare receiver adding ``Vary: Origin`` to every response and nothing else:
+        the least any correct design can cost for a request without ``Origin``."""
+        app = web.Application()
+        app.router.add_get(PATH, data)
+        app.on_response_prepare.append(vary_hook)
         return app
 
     def corecors_setup() -> web.Application:
@@ -319,6 +345,7 @@ def aiohttp_stacks() -> tuple[dict[str, Callable[[], Any]], list[str]]:
         "bare": bare,
         "options-204": options_204,
         "fixed": fixed,
+        "floor": floor,
     }
     present = {"aiohttp_cors": installed("aiohttp_cors")}
     if present["aiohttp_cors"]:
@@ -340,6 +367,93 @@ def aiohttp_stacks() -> tuple[dict[str, Callable[[], Any]], list[str]]:
 
         factories["aiohttp-cors"] = with_aiohttp_cors
     factories["plumbing"] = plumbing
+    factories["vary-only"] = vary_only
     factories["corecors"] = corecors_setup
     factories["corecors-mw"] = corecors_middleware
     return factories, missing_note(present)
+
+
+_Lines = tuple[tuple[str, str], ...]
+
+
+def _floor_middleware(web: Any, hdrs: Any) -> Any:
+    """The floor: a hand-written middleware that is *correct* for :func:`policy` and this
+    application only, with everything computed in advance.
+
+    No ``Origin``: ``Vary: Origin``. A listed origin: its prebuilt lines. Another origin:
+    ``Vary: Origin`` only. A preflight: origin, method and every requested header checked,
+    then a prebuilt answer (204, or 403 with the preflight's ``Vary``). Raised
+    ``HTTPException``s (the router's 404 included) get the same lines. It knows nothing of
+    prepared responses or aiohttp's 500 (a middleware cannot reach those): the floor is
+    what the covered kinds cost, no more.
+    """
+    from multidict import istr
+
+    vary = istr("Vary")
+    vary_origin: _Lines = ((vary, "Origin"),)
+    actual = {
+        origin: (
+            (istr("Access-Control-Allow-Origin"), origin),
+            (istr("Access-Control-Allow-Credentials"), "true"),
+            (istr("Access-Control-Expose-Headers"), ", ".join(EXPOSE)),
+            *vary_origin,
+        )
+        for origin in (APP, ADMIN)
+    }
+    preflight_vary: _Lines = (
+        (vary, "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+    )
+    head = {
+        origin: (
+            (istr("Access-Control-Allow-Origin"), origin),
+            (istr("Access-Control-Allow-Credentials"), "true"),
+            (istr("Access-Control-Max-Age"), str(MAX_AGE)),
+            (istr("Access-Control-Allow-Methods"), ", ".join(METHODS)),
+        )
+        for origin in (APP, ADMIN)
+    }
+    allow_headers = (istr("Access-Control-Allow-Headers"), ", ".join(HEADERS))
+    answers = {
+        origin: (
+            (*lines, *preflight_vary),
+            (*lines, allow_headers, *preflight_vary),
+        )
+        for origin, lines in head.items()
+    }
+    methods = frozenset(METHODS)
+    allowed_headers = frozenset(HEADERS) | {""}
+    origin_name = hdrs.ORIGIN
+    request_method = hdrs.ACCESS_CONTROL_REQUEST_METHOD
+    request_headers = hdrs.ACCESS_CONTROL_REQUEST_HEADERS
+    http_exception = web.HTTPException
+    response_class = web.Response
+
+    @web.middleware  # type: ignore[untyped-decorator]
+    async def floor(request: Any, handler: Any) -> Any:
+        headers = request.headers
+        origin = headers.get(origin_name)
+        if origin is not None and request.method == "OPTIONS" and request_method in headers:
+            pair = answers.get(origin)
+            status: int = 403
+            lines: _Lines = preflight_vary
+            if pair is not None and headers[request_method] in methods:
+                names = headers.get(request_headers)
+                if not names:
+                    status, lines = 204, pair[0]
+                elif allowed_headers.issuperset(
+                    name.strip(" \t") for name in names.lower().split(",")
+                ):
+                    status, lines = 204, pair[1]
+            response = response_class(status=status)
+            response.headers.extend(lines)
+            return response
+        lines = vary_origin if origin is None else actual.get(origin, vary_origin)
+        try:
+            response = await handler(request)
+        except http_exception as exc:
+            exc.headers.extend(lines)
+            raise
+        response.headers.extend(lines)
+        return response
+
+    return floor

@@ -1026,16 +1026,23 @@ def test_route_policy_refuses_non_policy() -> None:
         corecors_aiohttp.route_policy("*")  # type: ignore[arg-type]
 
 
-def test_setup_is_outermost_middleware() -> None:
+def test_setup_adds_no_middleware() -> None:
+    # Preflights are answered while routing and every other response gets its headers at
+    # prepare time, so there is no middleware layer (nor aiohttp's per-404 chain rebuild).
     @web.middleware
     async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
 
     app = web.Application(middlewares=[auth])
     cors = corecors_aiohttp.setup(app, api_policy())
-    assert list(app.middlewares) == [cors, auth]
+    assert list(app.middlewares) == [auth]
     assert app[corecors_aiohttp.CORS_KEY] is cors
     assert cors.installed
+    plain = web.Application()
+    corecors_aiohttp.setup(plain, api_policy())
+    plain.freeze()
+    assert list(plain.middlewares) == []
+    assert plain._run_middlewares is False
 
 
 # -- cors_middleware alone -----------------------------------------------------------------

@@ -582,7 +582,9 @@ async def _ok(request: web.Request) -> web.Response:
 async def aiohttp_answer(
     policy: CORSPolicy, method: str, headers: Sequence[tuple[str, str]]
 ) -> tuple[web.StreamResponse, bool]:
-    """The response ``setup()`` gives a mocked request, with its prepare hook run."""
+    """The response ``setup()`` gives a mocked request, the way aiohttp's server runs it:
+    routing (where preflights and refused handshakes are answered, raised), the handler,
+    then the prepare hook."""
     called = False
 
     async def handler(request: web.Request) -> web.StreamResponse:
@@ -598,10 +600,14 @@ async def aiohttp_answer(
     # make_mocked_request encodes its headers as strict UTF-8, which the strings aiohttp's
     # parser makes from invalid UTF-8 (lone surrogates) are not: set them afterwards.
     request._headers = CIMultiDictProxy(CIMultiDict(headers))
-    match_info = await app.router.resolve(request)
+    try:
+        match_info = await app.router.resolve(request)
+    except web.HTTPException as answer:
+        assert middleware.installed
+        return answer, called
     match_info.add_app(app)
     request._match_info = match_info
-    response = await middleware(request, match_info.handler)
+    response = await match_info.handler(request)
     await app.on_response_prepare.send(request, response)
     return response, called
 

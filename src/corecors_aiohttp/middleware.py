@@ -2,14 +2,14 @@
 
 Two ways in, one way out:
 
-* :func:`setup` installs a :class:`CORSMiddleware` as the application's outermost
-  middleware **and** registers it on ``app.on_response_prepare``. The middleware answers
-  preflights (and refuses foreign WebSocket handshakes when asked to); every other
-  response -- returned, raised, streamed, prepared inside the handler, the router's
-  404/405, aiohttp's own 500 -- gets its headers from the prepare hook, exactly once,
-  just before its headers are written. It also registers a resource the router consults
-  last, which matches the preflights no route answers, so that they are decided while
-  routing instead of costing a 405 first (:class:`_PreflightResource`).
+* :func:`setup` adds no middleware. It wraps the router's resolution, where preflights
+  (and, when asked to, foreign WebSocket handshakes) are answered -- raised as a
+  :class:`_CORSAnswer` before any middleware or handler runs -- and registers a
+  :class:`CORSMiddleware` on ``app.on_response_prepare``, where every other response --
+  returned, raised, streamed, prepared inside the handler, the router's 404/405,
+  aiohttp's own 500 -- gets its headers, exactly once, just before they are written. It
+  also registers a resource the router consults last, which matches the preflights no
+  route answers, so that routing one does not cost a 405 first (:class:`_PreflightResource`).
 * :func:`cors_middleware` is the middleware alone, for applications that assemble their
   middleware list themselves. It adds the headers to responses that come back through
   it, and to raised ``web.HTTPException``s. It cannot reach a response the handler has
@@ -27,18 +27,20 @@ per-route policy of ``None``), in which case the response is left exactly as it 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+from aiohttp import __version__ as aiohttp_version
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 from aiohttp.web_urldispatcher import UrlMappingMatchInfo
-from multidict import istr
+from multidict import CIMultiDict, istr
 
 if TYPE_CHECKING:  # aiohttp's own dependencies, for annotations only
+    from aiohttp.abc import AbstractStreamWriter
     from aiohttp.web_urldispatcher import _InfoDict
-    from multidict import CIMultiDict, CIMultiDictProxy
+    from multidict import CIMultiDictProxy
     from yarl import URL
 
 from corecors import (
@@ -47,6 +49,7 @@ from corecors import (
     OWNED_RESPONSE_HEADERS,
     CORSConfigError,
     CORSDecider,
+    CORSPolicy,
     Decision,
     DecisionKind,
     merge_vary,
@@ -74,6 +77,14 @@ _MEMO_KEY: Final = "corecors_aiohttp"
 
 _POLICY_ATTRIBUTE: Final = "__corecors_policy__"
 _DISABLED: Final = DecisionKind.DISABLED  # a module constant: enum attribute access is slow
+_PREFLIGHT_ALLOWED: Final = DecisionKind.PREFLIGHT_ALLOWED
+_HTTP_EXCEPTION: Final = web.HTTPException
+#: What handlers return most: a plain ``web.Response`` (never a protocol switch).
+_PLAIN_RESPONSE: Final = web.Response
+#: Stands in where a decision is never read (``_Rules.no_origin`` off the fast path).
+_UNUSED_DECISION: Final = Decision(_DISABLED, None, (), ())
+_ALLOW_METHODS: Final = "Access-Control-Allow-Methods"
+_MAX_AGE: Final = "Access-Control-Max-Age"
 
 
 class _Default:
@@ -125,6 +136,12 @@ def apply_decision(headers: CIMultiDict[str], decision: Decision) -> None:
     _add_decision(headers, decision)
 
 
+#: Header lines of decisions that carry only a ``Vary`` (refusals), by their Vary names.
+#: Those come from policies, never from requests; the bound is a safety net.
+_VARY_ONLY_LINES: dict[tuple[str, ...], tuple[tuple[istr, str], ...]] = {}
+_VARY_ONLY_LIMIT: Final = 256
+
+
 def _lines(decision: Decision) -> tuple[tuple[istr, str], ...]:
     """The decision's headers and ``Vary`` line, names as ``istr`` (which a ``CIMultiDict``
     stores without lowercasing them again). Kept with the decision when the core built it
@@ -134,6 +151,15 @@ def _lines(decision: Decision) -> tuple[tuple[istr, str], ...]:
         lines = memo.get(_MEMO_KEY)
         if lines is not None:
             return lines  # type: ignore[return-value]
+    elif not decision.headers:
+        # A refusal, built per request by the core: its only line is the policy's Vary,
+        # one of a few fixed tuples, so the encoded line is kept by that tuple.
+        lines = _VARY_ONLY_LINES.get(decision.vary)
+        if lines is None:
+            lines = ((_VARY, ", ".join(decision.vary)),) if decision.vary else ()
+            if len(_VARY_ONLY_LINES) < _VARY_ONLY_LIMIT:
+                _VARY_ONLY_LINES[decision.vary] = lines
+        return lines
     names = _ISTR_NAMES
     lines = tuple((names.get(name) or istr(name), value) for name, value in decision.headers)
     if decision.vary:
@@ -159,11 +185,53 @@ def _add_decision(headers: CIMultiDict[str], decision: Decision) -> None:
         headers[_VARY] = merged
 
 
+def _narrowed(decision: Decision, method: str, *, cache: bool) -> Decision:
+    """An allowed preflight answer that lists only the requested ``method``; with
+    ``cache=False``, one the browser does not cache at all (``Max-Age: 0``: without the
+    header browsers cache for five seconds), for when it allows request headers, which
+    browsers cache for the URL whatever the method."""
+    lines: list[tuple[str, str]] = []
+    for name, value in decision.headers:
+        if name == _ALLOW_METHODS:
+            value = method
+        elif name == _MAX_AGE and not cache:
+            continue
+        lines.append((name, value))
+    if not cache:
+        lines.append((_MAX_AGE, "0"))
+    return Decision(decision.kind, decision.status, tuple(lines), decision.vary)
+
+
 class _CORSResponse(web.Response):
     """A response corecors built itself (a preflight answer, a refused WebSocket handshake).
 
     Its headers are final; the prepare hook recognizes it and leaves it alone.
     """
+
+
+class _CORSAnswer(web.HTTPException):
+    """A preflight answer or a refused WebSocket handshake, raised while routing.
+
+    Raised from the router's resolution, it reaches aiohttp's server before any middleware
+    or handler runs, and is sent as it is. Its headers are final (built from the decision's
+    lines, encoded once per policy); the prepare hook leaves it alone.
+    """
+
+    def __init__(self, status: int, lines: tuple[tuple[istr, str], ...]) -> None:
+        # Not HTTPException.__init__: no reason check, no default text body.
+        web.Response.__init__(self, status=status)
+        self._headers.extend(lines)
+
+    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
+        # A raised exception's traceback holds the frame that caught it, which holds the
+        # exception: a reference cycle per request, left to the garbage collector. Sending
+        # the answer is the last use of the traceback, so it is dropped here.
+        self.__traceback__ = None
+        return await super().prepare(request)
+
+
+#: Responses corecors built itself, whose headers are final.
+_FINAL_TYPES: Final = frozenset({_CORSResponse, _CORSAnswer})
 
 
 def _respond(decision: Decision) -> web.Response:
@@ -196,6 +264,40 @@ def _looks_handled(headers: CIMultiDict[str]) -> bool:
         return True
     vary = ",".join(headers.getall(_VARY, ()))
     return "origin" in (name.strip(" \t").lower() for name in vary.split(","))
+
+
+def _routed_path_attribute() -> str:
+    """Which form of the path aiohttp's router matches: from 3.10.6 on, ``path_safe``
+    (percent-decoded except ``%2F`` and ``%25``); before, the raw path."""
+    version = tuple(int(part) for part in aiohttp_version.split(".")[:3] if part.isdigit())
+    return "path_safe" if version >= (3, 10, 6) else "raw_path"
+
+
+_ROUTED_PATH: Final = _routed_path_attribute()
+
+
+def _routed_path(request: web.BaseRequest) -> str:
+    """The path as aiohttp's router matches it, which is what per-path policies see.
+
+    ``request.path`` is fully decoded: ``/ws/public%2Fprivate`` reads ``/ws/public/private``
+    there, while the router serves it from ``/ws/{channel}``. A policy chosen on the
+    decoded path would follow a route the request never reaches.
+    """
+    path: str = getattr(request.rel_url, _ROUTED_PATH)
+    return path
+
+
+def _decide_preflight(decider: CORSDecider, request: web.Request, by_path: bool) -> Decision:
+    """The decision for a preflight under ``decider`` (``by_path``: it needs the path)."""
+    headers = request.headers
+    return decider.decide_fields(
+        "OPTIONS",
+        _header(headers, _ORIGIN),
+        _header(headers, _REQUEST_METHOD),
+        _header(headers, _REQUEST_HEADERS),
+        _header(headers, _REQUEST_PRIVATE_NETWORK) == "true",
+        _routed_path(request) if by_path else "/",
+    )
 
 
 def _is_websocket_handshake(headers: CIMultiDictProxy[str]) -> bool:
@@ -278,11 +380,19 @@ def _route_override(match_info: UrlMappingMatchInfo, routes: Mapping[str, Any]) 
 class _Rules:
     """What a :class:`CORSMiddleware` applies; replaced whole, so a swap is atomic."""
 
-    __slots__ = ("decider", "routes")
+    __slots__ = ("decider", "no_origin", "no_origin_lines", "routes", "single")
 
     def __init__(self, decider: CORSDecider, routes: dict[str, CORSDecider | None]) -> None:
         self.decider = decider
         self.routes = routes
+        #: The fast path's policy: one ``CORSPolicy`` (which ignores the path), no per-route
+        #: policies by name. ``None`` otherwise.
+        self.single = decider if isinstance(decider, CORSPolicy) and not routes else None
+        #: The decision for requests without ``Origin`` (the same for every request).
+        self.no_origin = (
+            _UNUSED_DECISION if self.single is None else self.single.decide_fields("GET", None)
+        )
+        self.no_origin_lines = _lines(self.no_origin)
 
 
 _KEEP: Final[Any] = object()
@@ -292,8 +402,10 @@ _KEEP: Final[Any] = object()
 
 
 class CORSMiddleware:
-    """The corecors middleware for aiohttp. Build it with :func:`setup` or :func:`cors_middleware`.
+    """corecors for one aiohttp application. Build it with :func:`setup` or :func:`cors_middleware`.
 
+    With :func:`setup` it is not a middleware: it answers while routing and writes headers
+    from its prepare hook. With :func:`cors_middleware` it is the middleware itself.
     Attributes read per request are set once; :meth:`set_policy` swaps the policy (and,
     optionally, the per-route policies) in one assignment, so a request in flight sees
     either the old rules or the new ones, never a mix.
@@ -301,7 +413,18 @@ class CORSMiddleware:
 
     __middleware_version__ = 1
 
-    __slots__ = ("_app", "_check_websocket_origin", "_nested", "_rules", "_warned")
+    __slots__ = (
+        "_app",
+        "_check_websocket_origin",
+        "_fast",
+        "_nested",
+        "_outer",
+        "_receivers",
+        "_resolve_original",
+        "_rules",
+        "_warned",
+        "_websocket_checks",
+    )
 
     def __init__(
         self,
@@ -314,11 +437,25 @@ class CORSMiddleware:
         if not isinstance(check_websocket_origin, bool):
             raise TypeError("check_websocket_origin must be True or False")
         self._rules = _Rules(policy, _check_routes(routes))
+        #: The rules, when the prepare hook may take its fast path with them: one policy,
+        #: no per-route policies, no sub-application with a setup() of its own.
+        self._fast: _Rules | None = None
         self._check_websocket_origin = check_websocket_origin
         self._app: web.Application | None = None
-        #: Whether a sub-application below ours has its own setup(): None until known
-        #: (the application's routes are frozen), always None without setup().
+        #: The router's own resolution, which setup() wraps (None without setup()).
+        self._resolve_original: Callable[[web.Request], Awaitable[UrlMappingMatchInfo]] | None
+        self._resolve_original = None
+        # What the application tree looks like, learnt once its routes are frozen
+        # (_survey); until then, answers that hold whatever it looks like.
+        #: Whether a sub-application below ours has its own setup() (None: not known).
         self._nested: bool | None = None
+        #: The setup() of an enclosing application, which routes for ours (ours idles).
+        self._outer: CORSMiddleware | None = None
+        #: Whether any application of the tree has on_response_prepare receivers of its
+        #: own, which must see the preflight answers and refusals raised while routing.
+        self._receivers = True
+        #: Whether any setup() of the tree checks WebSocket handshakes.
+        self._websocket_checks = True
         self._warned: set[str] = set()
 
     def __repr__(self) -> str:
@@ -362,7 +499,9 @@ class CORSMiddleware:
         new_routes = self._rules.routes if routes is _KEEP else _check_routes(routes)
         if routes is not _KEEP and self._app is not None and self._app.frozen:
             _raise_for_unknown_routes(self._app, new_routes)
-        self._rules = _Rules(policy, new_routes)
+        rules = _Rules(policy, new_routes)
+        self._rules = rules
+        self._fast = rules if rules.single is not None and self._nested is False else None
 
     # -- per request ------------------------------------------------------------------------
 
@@ -371,20 +510,30 @@ class CORSMiddleware:
 
         A sub-application with its own :func:`setup` decides for its routes; one without
         inherits its parent's. Only that middleware (and its hook) acts on the request.
+        ``match_info`` may still lack the outermost application (while routing).
         """
-        nested = self._nested
-        if nested is None and self._app is not None and self._app.pre_frozen:
-            nested = self._nested = _has_nested_setup(self._app)
-        if nested is False:
+        if self._nested is False:
             return self  # no sub-application below ours has a setup() of its own
-        apps = match_info.apps
-        if len(apps) < 2:
-            return self
-        for app in reversed(apps):
+        for app in reversed(match_info.apps):
             owner = app.get(CORS_KEY)
             if owner is not None:
                 return owner
         return self
+
+    def _survey(self) -> None:
+        """Learn the application tree, once its routes are frozen: nested setup()s (which
+        then leave routing to this one), WebSocket checks, others' prepare receivers."""
+        assert self._app is not None
+        nested = _nested_setups(self._app)
+        for inner in nested:
+            inner._outer = self
+        self._nested = bool(nested)
+        rules = self._rules
+        self._fast = rules if rules.single is not None and not nested else None
+        self._websocket_checks = self._check_websocket_origin or any(
+            inner._check_websocket_origin for inner in nested
+        )
+        self._receivers = _has_foreign_receivers(self._app)
 
     def _select(self, rules: _Rules, match_info: UrlMappingMatchInfo) -> CORSDecider | None:
         if rules.routes or _decorators_used:
@@ -403,7 +552,9 @@ class CORSMiddleware:
         if decider is None:
             return None
         origin = _header(request.headers, _ORIGIN)
-        return decider.decide_fields(request.method, origin, None, None, False, request.path)
+        return decider.decide_fields(
+            request.method, origin, None, None, False, _routed_path(request)
+        )
 
     async def _decide_preflight(
         self, request: web.Request, router: web.UrlDispatcher
@@ -417,20 +568,141 @@ class CORSMiddleware:
         headers = request.headers
         request_method = _header(headers, _REQUEST_METHOD)
         decider: CORSDecider | None = rules.decider
-        if request_method is not None and (rules.routes or _decorators_used):
+        per_route = request_method is not None and bool(rules.routes or _decorators_used)
+        if per_route:
+            assert request_method is not None
             target = await _resolve_as(router, request, request_method)
             if target is not None:
                 decider = self._select(rules, target)
         if decider is None:
             return None
-        return decider.decide_fields(
-            "OPTIONS",
-            _header(headers, _ORIGIN),
-            request_method,
-            _header(headers, _REQUEST_HEADERS),
-            _header(headers, _REQUEST_PRIVATE_NETWORK) == "true",
-            request.path,
+        decision = _decide_preflight(decider, request, True)
+        if per_route and decision.kind is _PREFLIGHT_ALLOWED:
+            assert request_method is not None
+            if await self._url_is_shared(router, request, request_method, decider):
+                cache = not _header(headers, _REQUEST_HEADERS)
+                return _narrowed(decision, request_method, cache=cache)
+        return decision
+
+    async def _url_is_shared(
+        self,
+        router: web.UrlDispatcher,
+        request: web.Request,
+        request_method: str,
+        decider: CORSDecider,
+    ) -> bool:
+        """Whether another method on the preflight's URL reaches a route under another policy.
+
+        A browser caches a preflight's answer per URL: every method it lists, and the
+        allowed headers for *any* method (the safelisted GET, HEAD and POST included). So
+        what one route's policy allows must not be cached for the URL when another route
+        there has another policy. Only asked when per-route policies exist.
+        """
+        methods = {hdrs.METH_GET, hdrs.METH_HEAD, hdrs.METH_POST}
+        methods.update(route.method for route in router.routes())
+        methods.discard(hdrs.METH_ANY)
+        methods.discard(request_method)
+        for method in sorted(methods):
+            match_info = await _resolve_as(router, request, method)
+            if match_info is None or match_info.http_exception is not None:
+                continue  # no handler runs there (the router's 404/405)
+            owner = self._owner(match_info)
+            if owner._select(owner._rules, match_info) is not decider:
+                return True
+        return False
+
+    # -- while routing (setup) ----------------------------------------------------------
+
+    async def _resolve_first(self, request: web.Request) -> UrlMappingMatchInfo:
+        """The router's resolution until the application is frozen: then the tree is
+        surveyed once and :meth:`_resolve` takes over."""
+        app = self._app
+        assert app is not None
+        if app.frozen:
+            self._survey()
+            app.router.resolve = self._resolve  # type: ignore[method-assign,assignment]
+        return await self._resolve(request)
+
+    def _resolve(self, request: web.Request) -> Awaitable[UrlMappingMatchInfo]:
+        """The router's resolution, wrapped: preflights and (when checked) WebSocket
+        handshakes are answered here, before any middleware or handler runs.
+
+        Not a coroutine: every other request gets the router's own coroutine, with no
+        frame of ours in between."""
+        if request.method == "OPTIONS":
+            headers = request.headers
+            if _ORIGIN in headers and _REQUEST_METHOD in headers and self._outer is None:
+                return self._route_preflight(request)
+        elif (
+            self._websocket_checks
+            and self._outer is None
+            and _is_websocket_handshake(request.headers)
+        ):
+            return self._route_handshake(request)
+        assert self._resolve_original is not None
+        return self._resolve_original(request)
+
+    async def _route_preflight(self, request: web.Request) -> UrlMappingMatchInfo:
+        resolve = self._resolve_original
+        assert resolve is not None
+        rules = self._rules
+        if (
+            self._nested is False
+            and not self._receivers
+            and not rules.routes
+            and not _decorators_used
+        ):
+            # One set of rules for every URL: decided without routing at all.
+            decision = _decide_preflight(rules.decider, request, rules.single is None)
+            if decision.status is None:
+                return await resolve(request)  # CORS is off here: the app answers
+            raise _CORSAnswer(decision.status, _lines(decision))
+        match_info = await resolve(request)
+        if type(match_info) is _PreflightMatch:
+            answer = match_info.decision  # decided by the resource consulted last
+        else:
+            owner = self._owner(match_info)  # self, or a sub-application's setup()
+            assert owner._app is not None
+            found = await owner._decide_preflight(request, owner._app.router)
+            if found is None or found.status is None:
+                return match_info  # CORS is off here: the app (or its router) answers
+            answer = found
+        assert answer.status is not None
+        self._expose(request, match_info)
+        raise _CORSAnswer(answer.status, _lines(answer))
+
+    async def _route_handshake(self, request: web.Request) -> UrlMappingMatchInfo:
+        assert self._resolve_original is not None
+        match_info = await self._resolve_original(request)
+        if not self._check_websocket_origin and not any(
+            inner is not None and inner._check_websocket_origin
+            for inner in (app.get(CORS_KEY) for app in match_info.apps)
+        ):
+            return match_info
+        # Any method: aiohttp's handshake does not insist on GET. The policy is that of
+        # the application that owns the route, the check any enclosing setup()'s.
+        owner = self._owner(match_info)
+        decider = owner._select(owner._rules, match_info)
+        if decider is None:
+            return match_info
+        decision = decider.decide_websocket(
+            _header(request.headers, _ORIGIN), _routed_path(request)
         )
+        if decision.status is None:
+            return match_info
+        self._expose(request, match_info)
+        raise _CORSAnswer(decision.status, _lines(decision))
+
+    def _expose(self, request: web.Request, match_info: UrlMappingMatchInfo) -> None:
+        """Let the applications' own ``on_response_prepare`` receivers see an answer raised
+        while routing, as they see every other response: aiohttp calls them for the
+        applications of the request's match, which routing had not set yet."""
+        if self._receivers and self._app is not None:
+            match_info.add_app(self._app)
+            match_info.freeze()
+            request._match_info = match_info
+
+    # -- as a middleware (cors_middleware) --------------------------------------------------
 
     async def __call__(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         method = request.method
@@ -447,20 +719,19 @@ class CORSMiddleware:
                 # CORS is off here (or an inner middleware owns it): the application
                 # answers, and its response is left alone.
                 return await handler(request)
-        elif (
-            method == "GET"
-            and self._check_websocket_origin
-            and _is_websocket_handshake(request.headers)
-            and self._owner(request.match_info) is self
-        ):
-            decider = self._select(self._rules, request.match_info)
+        elif self._check_websocket_origin and _is_websocket_handshake(request.headers):
+            # Any method: aiohttp's handshake does not insist on GET. The policy is that of
+            # the application that owns the route (a sub-application's own setup()), but the
+            # check is this middleware's: an inner setup() without it does not switch it off.
+            match_info = request.match_info
+            owner = self._owner(match_info)
+            decider = owner._select(owner._rules, match_info)
             if decider is not None:
-                decision = decider.decide_websocket(_header(request.headers, _ORIGIN), request.path)
+                decision = decider.decide_websocket(
+                    _header(request.headers, _ORIGIN), _routed_path(request)
+                )
                 if decision.status is not None:
                     return _respond(decision)
-        if self._app is not None:
-            # setup(): the prepare hook writes the headers, whatever the response.
-            return await handler(request)
         return await self._handle_without_hook(request, handler)
 
     async def _handle_without_hook(
@@ -508,24 +779,62 @@ class CORSMiddleware:
         self, request: web.Request, response: web.StreamResponse
     ) -> None:
         """``app.on_response_prepare`` receiver: the headers of every response, once."""
-        if type(response) is _CORSResponse or response.status == 101:
-            return  # built by corecors, or a WebSocket (any protocol switch): leave alone
-        if self._nested is not False and self._owner(request.match_info) is not self:
+        if type(response) is not _PLAIN_RESPONSE:  # the common case needs none of this
+            if type(response) in _FINAL_TYPES or response.status == 101:
+                return  # built by corecors, or a protocol switch (WebSocket): leave alone
+            if isinstance(response, _HTTP_EXCEPTION):
+                # A raised exception that became the response (the router's 404 and 405
+                # included): its traceback holds the frame that caught it, which holds
+                # it, a cycle left to the garbage collector. Nothing reads it now.
+                response.__traceback__ = None
+        headers = request.headers
+        fast = self._fast
+        if fast is not None and not _decorators_used:
+            # One policy for everything: no owner, no route, no path to look up.
+            origins = headers.getall(_ORIGIN, None)  # _header(), inlined: hot path
+            if origins is None:
+                decision = fast.no_origin
+                lines = fast.no_origin_lines
+            else:
+                method = request.method
+                if method == "OPTIONS" and _REQUEST_METHOD in headers:
+                    return  # a preflight: answered while routing
+                origin = origins[0] if len(origins) == 1 else ",".join(origins)
+                decision = fast.decider.decide_fields(method, origin)
+                # _lines(), inlined: decisions built in advance, then refusals.
+                memo = decision._memo
+                if memo is not None:
+                    lines = memo.get(_MEMO_KEY) or _lines(decision)  # type: ignore[assignment]
+                elif not decision.headers:
+                    lines = _VARY_ONLY_LINES.get(decision.vary) or _lines(decision)
+                else:
+                    lines = _lines(decision)
+            response_headers = response.headers
+            if not _FAST_OWNED_CHECK or not response_headers.keys().isdisjoint(
+                OWNED_RESPONSE_HEADERS
+            ):
+                for name in _OWNED:
+                    response_headers.popall(name, None)
+            if _VARY in response_headers:
+                _add_decision(response_headers, decision)  # merges the Vary lines
+            else:
+                response_headers.extend(lines)
             return
         method = request.method
-        headers = request.headers
-        if method == "OPTIONS" and _is_preflight(headers):
-            return  # the middleware answered it, or CORS is off for it
         rules = self._rules
+        if self._nested is not False and self._owner(request.match_info) is not self:
+            return
+        if method == "OPTIONS" and _is_preflight(headers):
+            return  # answered while routing, or CORS is off for it
         decider = rules.decider
         if rules.routes or _decorators_used:
             selected = self._select(rules, request.match_info)
             if selected is None:
                 return
             decider = selected
-        origins = headers.getall(_ORIGIN, None)  # _header(), inlined: hot path
-        origin = None if origins is None else origins[0] if len(origins) == 1 else ",".join(origins)
-        decision = decider.decide_fields(method, origin, None, None, False, request.path)
+        decision = decider.decide_fields(
+            method, _header(headers, _ORIGIN), None, None, False, _routed_path(request)
+        )
         apply_decision(response.headers, decision)
 
     def _warn_once(self, key: str, message: str, *args: object) -> None:
@@ -558,6 +867,12 @@ async def _resolve_as(
     the handler the browser is asking about. Never raises: ``None`` on any problem.
     """
     try:
+        if method == hdrs.METH_OPTIONS:
+            # The copy must not be a preflight itself: routing it would decide it, which
+            # resolves a copy of it, and so on.
+            headers = CIMultiDict(request.headers)
+            headers.popall(_REQUEST_METHOD, None)
+            return await router.resolve(request.clone(method=method, headers=headers))
         return await router.resolve(request.clone(method=method))
     except Exception:
         return None
@@ -638,14 +953,30 @@ class _PreflightResource(web.AbstractResource):
         return f"<corecors preflight resource {self.canonical}>"
 
 
-def _has_nested_setup(app: web.Application) -> bool:
-    """Whether a sub-application of ``app`` (at any depth) has its own :func:`setup`."""
+def _subapps(app: web.Application) -> list[web.Application]:
+    """The sub-applications of ``app`` (``add_subapp``, ``add_domain``), at any depth."""
+    found = []
     for resource in app.router.resources():
         if isinstance(resource, web.PrefixedSubAppResource):
             subapp = resource.get_info().get("app")
-            if isinstance(subapp, web.Application) and (
-                CORS_KEY in subapp or _has_nested_setup(subapp)
-            ):
+            if isinstance(subapp, web.Application):
+                found.append(subapp)
+                found.extend(_subapps(subapp))
+    return found
+
+
+def _nested_setups(app: web.Application) -> list[CORSMiddleware]:
+    """The :func:`setup` of every sub-application of ``app`` that has its own."""
+    return [subapp[CORS_KEY] for subapp in _subapps(app) if CORS_KEY in subapp]
+
+
+def _has_foreign_receivers(app: web.Application) -> bool:
+    """Whether ``app`` or a sub-application has ``on_response_prepare`` receivers besides
+    corecors' own prepare hooks."""
+    for each in (app, *_subapps(app)):
+        for receiver in each.on_response_prepare:
+            owner = getattr(receiver, "__self__", None)
+            if not isinstance(owner, CORSMiddleware) or receiver != owner._on_response_prepare:
                 return True
     return False
 
@@ -691,16 +1022,17 @@ def setup(
 ) -> CORSMiddleware:
     """Apply ``policy`` to every response of ``app``: the one line that covers everything.
 
-    Installs a :class:`CORSMiddleware` as the outermost middleware (so preflights are
-    answered before any authentication middleware runs), a router resource consulted
-    last that matches only the preflights no route answers (no route is added), and
-    registers the middleware on ``app.on_response_prepare``, so that every response gets
-    its headers exactly once,
-    at prepare time: returned and raised responses, ``StreamResponse``s prepared in the
-    handler, ``FileResponse``s and static files, the router's 404 and 405, aiohttp's 500
-    for unhandled exceptions. Routes need no registration, including those added later,
-    ``web.View`` classes and sub-applications (``add_subapp``, ``add_domain``), which
-    inherit ``policy`` unless ``setup`` was called on them too.
+    Adds no middleware. Wraps ``app.router.resolve``, so that preflights (and refused
+    WebSocket handshakes) are answered while routing, before any middleware --
+    authentication included -- runs; registers a router resource consulted last that
+    matches only the preflights no route answers (no route is added); and registers a
+    :class:`CORSMiddleware` on ``app.on_response_prepare``, so that every other response
+    gets its headers exactly once, at prepare time: returned and raised responses,
+    ``StreamResponse``s prepared in the handler, ``FileResponse``s and static files, the
+    router's 404 and 405, aiohttp's 500 for unhandled exceptions. Routes need no
+    registration, including those added later, ``web.View`` classes and sub-applications
+    (``add_subapp``, ``add_domain``), which inherit ``policy`` unless ``setup`` was called
+    on them too.
 
     ``policy``: a ``CORSPolicy``, or a ``PathPolicies`` for policies by path prefix.
     ``routes``: policies by route name, overriding ``policy`` (``None``: CORS off for that
@@ -709,9 +1041,9 @@ def setup(
     handshakes pass through untouched).
 
     Call it before the application starts, and on a sub-application before
-    ``add_subapp``/``add_domain`` (aiohttp freezes a sub-application's middlewares
-    then). Returns the middleware, whose :meth:`~CORSMiddleware.set_policy` swaps the
-    policy at run time; it is also stored as ``app[corecors_aiohttp.CORS_KEY]``.
+    ``add_subapp``/``add_domain`` (aiohttp freezes a sub-application's signals then).
+    Returns the :class:`CORSMiddleware`, whose :meth:`~CORSMiddleware.set_policy` swaps
+    the policy at run time; it is also stored as ``app[corecors_aiohttp.CORS_KEY]``.
     """
     if not isinstance(app, web.Application):
         raise TypeError(f"setup() needs an aiohttp.web.Application, not {type(app).__name__}")
@@ -735,8 +1067,10 @@ def setup(
     )
     middleware._app = app
     app[CORS_KEY] = middleware
-    app.middlewares.insert(0, middleware)
-    app.router.register_resource(_PreflightResource(middleware, app.router))
+    router = app.router
+    middleware._resolve_original = router.resolve
+    router.resolve = middleware._resolve_first  # type: ignore[method-assign]
+    router.register_resource(_PreflightResource(middleware, router))
     app.on_response_prepare.append(middleware._on_response_prepare)
     app.on_startup.append(middleware._on_startup)
     return middleware
@@ -764,8 +1098,10 @@ def cors_middleware(
       has been left.
 
     Each of those logs a warning on the ``corecors.aiohttp`` logger the first time it
-    happens. :func:`setup` covers both, through ``app.on_response_prepare``. Add it
-    once per application; for sub-applications with their own policies use
-    :func:`setup` on them.
+    happens. :func:`setup` covers both, through ``app.on_response_prepare``, and costs
+    less: a middleware makes aiohttp rebuild the middleware chain for every 404 and 405,
+    and a preflight to a path without an ``OPTIONS`` route reaches it only after the
+    router built a 405. Add it once per application; for sub-applications with their own
+    policies use :func:`setup` on them.
     """
     return CORSMiddleware(policy, routes=routes, check_websocket_origin=check_websocket_origin)

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import http.server
 import json
 import re
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -145,43 +144,26 @@ class RecordingASGI:
         await self.app(scope, receive, recording_send)
 
 
-_CURRENT_EXCHANGE: contextvars.ContextVar[Exchange | None] = contextvars.ContextVar(
-    "corecors_suite_exchange", default=None
-)
-
-
 def record_aiohttp(app: web.Application, recorder: Recorder) -> None:
     """Record ``app``'s exchanges: call after ``corecors_aiohttp.setup(app, ...)``.
 
-    A middleware in front of every other one (corecors' included) records each request as
-    it arrives; a response-prepare hook registered after corecors' records the status and the
-    final headers. aiohttp prepares a returned response in the same task after the middleware
-    chain has returned, so the hook finds the request's exchange in a context variable.
+    A response-prepare hook registered after corecors' records each request with the status
+    and the final headers of its response. (Not a middleware: corecors answers preflights
+    and refused WebSocket handshakes while routing, before any middleware runs, and aiohttp
+    calls the application's prepare receivers for those answers too.)
     """
-    from aiohttp import web
-
-    @web.middleware
-    async def record(
-        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-    ) -> web.StreamResponse:
-        _CURRENT_EXCHANGE.set(
-            recorder.begin(
-                request.method,
-                request.path,
-                request.query_string,
-                request.headers.get("Origin"),
-                request.headers.get("Cookie"),
-            )
-        )
-        return await handler(request)
 
     async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
-        exchange = _CURRENT_EXCHANGE.get()
-        if exchange is not None:
-            exchange.status = response.status
-            exchange.headers = list(response.headers.items())
+        exchange = recorder.begin(
+            request.method,
+            request.path,
+            request.query_string,
+            request.headers.get("Origin"),
+            request.headers.get("Cookie"),
+        )
+        exchange.status = response.status
+        exchange.headers = list(response.headers.items())
 
-    app.middlewares.insert(0, record)
     app.on_response_prepare.append(on_prepare)
 
 

@@ -1,0 +1,332 @@
+"""corecors_aiohttp at the edges (issue 12): per-route preflight answers and the browser's
+preflight cache, the path per-path policies see, wire details, and the WebSocket check.
+
+Where a bug only shows on the wire (raw paths, repeated handshake methods, header framing),
+the test speaks HTTP/1.1 to aiohttp's real server on loopback through a plain socket, so
+no client library normalizes the request or the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from pytest_aiohttp import AiohttpClient
+
+import corecors_aiohttp
+from corecors import CORSPolicy, PathPolicies
+
+from .aiohttp_apps import (
+    ACAH,
+    ACAM,
+    ACAO,
+    ACMA,
+    ADMIN,
+    APP,
+    EVIL,
+    Client,
+    Counter,
+    api_policy,
+    cors_headers,
+    ok,
+    preflight_headers,
+    public_policy,
+)
+
+# -- speaking HTTP/1.1 to aiohttp's server ----------------------------------------------------
+
+
+async def raw_exchange(client: Client, request_line: str, headers: dict[str, str]) -> bytes:
+    """Send one request exactly as written; the status line and header block of the answer."""
+    host, port = client.server.host, client.server.port
+    assert port is not None
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        lines = [request_line, f"Host: {host}:{port}", *(f"{k}: {v}" for k, v in headers.items())]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        await writer.drain()
+        return await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+    finally:
+        writer.close()
+
+
+def status_of(head: bytes) -> int:
+    return int(head.split(b" ", 2)[1])
+
+
+def header_names(head: bytes) -> list[str]:
+    lines = head.decode("latin-1").split("\r\n")[1:]
+    return [line.split(":", 1)[0].lower() for line in lines if ":" in line]
+
+
+def header_value(head: bytes, name: str) -> str | None:
+    for line in head.decode("latin-1").split("\r\n")[1:]:
+        key, _, value = line.partition(":")
+        if key.strip().lower() == name.lower():
+            return value.strip()
+    return None
+
+
+def handshake_headers(origin: str) -> dict[str, str]:
+    return {
+        "Origin": origin,
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": base64.b64encode(os.urandom(16)).decode(),
+    }
+
+
+async def socket_handler(request: web.Request) -> web.WebSocketResponse:
+    socket = web.WebSocketResponse()
+    await socket.prepare(request)
+    await socket.close()
+    return socket
+
+
+# -- 3: per-route policies sharing a URL never widen the browser's preflight cache --------------
+
+
+def admin_only() -> CORSPolicy:
+    return api_policy(allow_origins=[ADMIN], allow_methods=["DELETE"], allow_headers=[])
+
+
+async def shared_url_client(aiohttp_client: AiohttpClient, *, by_name: bool = False) -> Client:
+    """``/items/{id}``: GET and PUT under the application's policy (APP and ADMIN may use
+    GET, POST, PUT, DELETE), DELETE under a stricter policy of its own (ADMIN only)."""
+    app = web.Application()
+    app.router.add_get("/items/{id}", ok)
+    app.router.add_put("/items/{id}", ok)
+    if by_name:
+        app.router.add_delete("/items/{id}", ok, name="delete-item")
+        corecors_aiohttp.setup(app, api_policy(), routes={"delete-item": admin_only()})
+    else:
+        app.router.add_delete("/items/{id}", with_policy(admin_only()))
+        corecors_aiohttp.setup(app, api_policy())
+    return await aiohttp_client(app)
+
+
+def handler(text: str = "ok") -> Handler:
+    """A new handler each time: route_policy() marks the function it decorates."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return web.Response(text=text)
+
+    return handle
+
+
+def with_policy(policy: CORSPolicy | None) -> Handler:
+    return corecors_aiohttp.route_policy(policy)(handler())
+
+
+async def test_shared_url_preflight_lists_only_the_requested_method(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    for by_name in (False, True):
+        client = await shared_url_client(aiohttp_client, by_name=by_name)
+        put = await client.options("/items/1", headers=preflight_headers(APP, "PUT"))
+        assert put.status == 204
+        # Never "GET, POST, PUT, DELETE": a browser would cache DELETE for APP and send it
+        # to the admin-only handler without asking again.
+        assert put.headers.getall(ACAM) == ["PUT"]
+        assert put.headers[ACMA] == "600"  # caching PUT alone is safe
+        refused = await client.options("/items/1", headers=preflight_headers(APP, "DELETE"))
+        assert refused.status == 403
+        admin = await client.options("/items/1", headers=preflight_headers(ADMIN, "DELETE"))
+        assert admin.status == 204
+        assert admin.headers.getall(ACAM) == ["DELETE"]
+
+
+async def test_shared_url_preflight_with_headers_is_not_cached(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    # The browser caches allowed headers for the URL, not per method: x-token cached from a
+    # PUT preflight would let a later (cached) DELETE or a simple POST carry it unasked.
+    client = await shared_url_client(aiohttp_client)
+    put = await client.options("/items/1", headers=preflight_headers(APP, "PUT", "x-token"))
+    assert put.status == 204
+    assert put.headers.getall(ACAM) == ["PUT"]
+    assert put.headers[ACAH] == "content-type, x-token"
+    assert put.headers.getall(ACMA) == ["0"]
+
+
+async def test_shared_url_preflight_without_max_age_is_not_cached(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    # No Max-Age means five seconds in browsers: the answer must say 0 explicitly.
+    app = web.Application()
+    app.router.add_put("/items/{id}", ok)
+    app.router.add_delete("/items/{id}", with_policy(admin_only()))
+    corecors_aiohttp.setup(app, api_policy(max_age=None))
+    client = await aiohttp_client(app)
+    put = await client.options("/items/1", headers=preflight_headers(APP, "PUT", "x-token"))
+    assert put.headers.getall(ACMA) == ["0"]
+
+
+async def test_shared_url_across_resources(aiohttp_client: AiohttpClient) -> None:
+    # Two resources match /items/admin: the plain one (DELETE, strict) and the dynamic one.
+    app = web.Application()
+    app.router.add_delete("/items/admin", with_policy(admin_only()))
+    app.router.add_put("/items/{id}", ok)
+    corecors_aiohttp.setup(app, api_policy())
+    client = await aiohttp_client(app)
+    put = await client.options("/items/admin", headers=preflight_headers(APP, "PUT"))
+    assert put.headers.getall(ACAM) == ["PUT"]
+    other = await client.options("/items/7", headers=preflight_headers(APP, "PUT"))
+    assert other.headers.getall(ACAM) == ["GET, POST, PUT, DELETE"]  # one policy: full list
+
+
+async def test_shared_url_safelisted_method_of_another_policy(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    # A POST route under a stricter policy shares the URL of a PUT route: x-token cached
+    # from the PUT preflight would let a simple POST from APP carry it without asking.
+    app = web.Application()
+    app.router.add_put("/form", ok)
+    app.router.add_post("/form", with_policy(admin_only()))
+    corecors_aiohttp.setup(app, api_policy())
+    client = await aiohttp_client(app)
+    put = await client.options("/form", headers=preflight_headers(APP, "PUT", "x-token"))
+    assert put.headers.getall(ACAM) == ["PUT"]
+    assert put.headers.getall(ACMA) == ["0"]
+
+
+async def test_one_policy_per_url_keeps_the_full_answer(aiohttp_client: AiohttpClient) -> None:
+    app = web.Application()
+    app.router.add_put("/items/{id}", ok)
+    app.router.add_get("/public", with_policy(public_policy()))
+    corecors_aiohttp.setup(app, api_policy())
+    client = await aiohttp_client(app)
+    put = await client.options("/items/1", headers=preflight_headers(APP, "PUT", "x-token"))
+    assert cors_headers(put)[ACAM] == "GET, POST, PUT, DELETE"
+    assert put.headers[ACMA] == "600"
+    public = await client.options("/public", headers=preflight_headers(EVIL, "GET"))
+    assert cors_headers(public) == {ACAO: "*", ACAM: "GET, PUT"}
+
+
+# -- 4b: per-path policies see the path the router matches ----------------------------------
+
+
+async def test_encoded_slash_does_not_escape_the_websocket_check(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    app = web.Application()
+    app.router.add_get("/ws/{channel}", socket_handler)
+    policy = PathPolicies({"/ws/public": public_policy()}, default=api_policy())
+    corecors_aiohttp.setup(app, policy, check_websocket_origin=True)
+    client = await aiohttp_client(app)
+    # /ws/public%2Fprivate reaches /ws/{channel} with channel "public/private": it is not
+    # under the /ws/public carve-out, so the default policy refuses EVIL.
+    escaped = await raw_exchange(
+        client, "GET /ws/public%2Fprivate HTTP/1.1", handshake_headers(EVIL)
+    )
+    assert status_of(escaped) == 403
+    carved_out = await raw_exchange(client, "GET /ws/public HTTP/1.1", handshake_headers(EVIL))
+    assert status_of(carved_out) == 101
+
+
+async def test_encoded_slash_follows_the_router_for_responses(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    counter = Counter()
+    app = web.Application()
+    app.router.add_get("/files/{name}", counter.handle)
+    policy = PathPolicies({"/files/public": public_policy()}, default=api_policy())
+    corecors_aiohttp.setup(app, policy)
+    client = await aiohttp_client(app)
+    head = await raw_exchange(client, "GET /files/public%2Fsecret HTTP/1.1", {"Origin": EVIL})
+    assert status_of(head) == 200
+    assert counter.calls == ["GET"]
+    assert header_value(head, ACAO) is None  # the default policy refuses EVIL
+    assert header_value(head, "Vary") == "Origin"
+    public = await raw_exchange(client, "GET /files/public HTTP/1.1", {"Origin": EVIL})
+    assert header_value(public, ACAO) == "*"
+
+
+# -- 5: what aiohttp's own error responses carry ----------------------------------------------
+
+
+async def test_unhandled_exception_500_carries_vary_without_origin(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    async def boom(request: web.Request) -> web.Response:
+        raise RuntimeError("boom")
+
+    client = await aiohttp_client(_app_with(web.get("/boom", boom)))
+    for headers in ({}, {"Origin": EVIL}):
+        head = await raw_exchange(client, "GET /boom HTTP/1.1", headers)
+        assert status_of(head) == 500
+        assert header_value(head, "Vary") == "Origin"
+        assert header_value(head, ACAO) is None
+
+
+def _app_with(*routes: web.RouteDef, policy: CORSPolicy | None = None) -> web.Application:
+    app = web.Application()
+    app.add_routes(routes)
+    corecors_aiohttp.setup(app, policy or api_policy())
+    return app
+
+
+# -- 6: wire details ----------------------------------------------------------------------------
+
+
+async def test_204_preflights_carry_no_content_length(aiohttp_client: AiohttpClient) -> None:
+    app = _app_with(web.get("/get-only", ok), web.route("*", "/any", ok))
+    client = await aiohttp_client(app)
+    for path in ("/get-only", "/any", "/unrouted"):
+        head = await raw_exchange(client, f"OPTIONS {path} HTTP/1.1", preflight_headers(APP))
+        assert status_of(head) == 204, head
+        assert "content-length" not in header_names(head), head
+        assert "transfer-encoding" not in header_names(head), head
+
+
+async def test_websocket_check_applies_to_every_handshake_method(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    app = web.Application()
+    app.router.add_route("*", "/ws", socket_handler)
+    corecors_aiohttp.setup(app, api_policy(), check_websocket_origin=True)
+    client = await aiohttp_client(app)
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        refused = await raw_exchange(client, f"{method} /ws HTTP/1.1", handshake_headers(EVIL))
+        assert status_of(refused) == 403, (method, refused)
+    allowed = await raw_exchange(client, "POST /ws HTTP/1.1", handshake_headers(APP))
+    assert status_of(allowed) == 101
+
+
+async def test_subapp_setup_keeps_the_parents_websocket_check(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    for parent_setup in (True, False):
+        sub = web.Application()
+        sub.router.add_get("/ws", socket_handler)
+        corecors_aiohttp.setup(sub, api_policy())  # its own policy, no check of its own
+        if parent_setup:
+            app = web.Application()
+            corecors_aiohttp.setup(app, api_policy(), check_websocket_origin=True)
+        else:
+            middleware = corecors_aiohttp.cors_middleware(api_policy(), check_websocket_origin=True)
+            app = web.Application(middlewares=[middleware])
+        app.add_subapp("/sub", sub)
+        client = await aiohttp_client(app)
+        refused = await raw_exchange(client, "GET /sub/ws HTTP/1.1", handshake_headers(EVIL))
+        assert status_of(refused) == 403, parent_setup
+        allowed = await raw_exchange(client, "GET /sub/ws HTTP/1.1", handshake_headers(APP))
+        assert status_of(allowed) == 101, parent_setup
+
+
+async def test_subapp_websocket_check_uses_the_subapps_policy(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    sub = web.Application()
+    sub.router.add_get("/ws", socket_handler)
+    corecors_aiohttp.setup(sub, public_policy())
+    app = web.Application()
+    corecors_aiohttp.setup(app, api_policy(), check_websocket_origin=True)
+    app.add_subapp("/public", sub)
+    client = await aiohttp_client(app)
+    admitted = await raw_exchange(client, "GET /public/ws HTTP/1.1", handshake_headers(EVIL))
+    assert status_of(admitted) == 101
