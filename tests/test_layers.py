@@ -89,7 +89,7 @@ def imports_of(path: Path) -> list[Import]:
     module = module_name(path)
     is_package = path.name == "__init__.py"
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    found = []
+    found: list[Import] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.extend(Import(module, alias.name, node.lineno) for alias in node.names)
