@@ -14,13 +14,13 @@ interpreter and listing what it loaded.
 from __future__ import annotations
 
 import ast
-import json
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from .fresh_imports import modules_loaded_by
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 
@@ -194,33 +194,26 @@ def test_no_network_or_event_loop_outside_the_places_that_serve_or_send(package:
 
 # What importing the core may not load, whichever module of it pulls it in (directly, through
 # the standard library, or through a dependency).
-_NOT_IN_THE_CORE = sorted(IO_MODULES | {ASGI, AIOHTTP, TOOLS, "aiohttp", "starlette", "uvicorn"})
+_NOT_IN_THE_CORE = IO_MODULES | {ASGI, AIOHTTP, TOOLS, "aiohttp", "starlette", "uvicorn"}
 
 
 def test_importing_the_core_loads_no_network_event_loop_adapter_or_tool() -> None:
     core_modules = [module_name(path) for path in modules_of(CORE) if path.name != "__main__.py"]
     assert len(core_modules) > 5
-    code = (
-        "import json, sys\n"
-        f"for name in {core_modules!r}:\n"
-        "    __import__(name)\n"
-        f"loaded = sorted(m for m in sys.modules if m.partition('.')[0] in {_NOT_IN_THE_CORE!r})\n"
-        "print(json.dumps(loaded))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert json.loads(result.stdout) == []
+    assert modules_loaded_by(core_modules, _NOT_IN_THE_CORE) == []
 
 
 def test_the_probe_diagnosis_imports_without_sockets() -> None:
     """`corecors probe` without a network: the diagnosis and its data load no socket module."""
-    code = (
-        "import json, sys, corecors_tools.probe, corecors_tools.explain, corecors_tools.lint\n"
-        "loaded = [m for m in sys.modules if m in ('socket', 'ssl', 'http.client')]\n"
-        "print(json.dumps(sorted(loaded)))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert json.loads(result.stdout) == []
+    tools = ["corecors_tools.probe", "corecors_tools.explain", "corecors_tools.lint"]
+    assert modules_loaded_by(tools, ["socket", "ssl", "http.client"]) == []
+
+
+def test_the_transport_and_the_demo_are_what_loads_sockets() -> None:
+    """The check above can see a socket module when one is loaded."""
+    assert modules_loaded_by(["corecors_tools.http_transport"], ["socket", "ssl", "http"]) == [
+        "http",
+        "http.client",
+        "socket",
+        "ssl",
+    ]
