@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from corecors.demo import ROWS
+from corecors_tools.demo import ROWS
 
 STARTUP_TIMEOUT = 60.0
 SCRIPT = Path(sys.executable).parent / "corecors"

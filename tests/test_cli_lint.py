@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from corecors import load_policy
-from corecors.tomlpos import locate
+from corecors_tools.tomlpos import locate
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cors.toml"
 

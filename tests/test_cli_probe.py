@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 import custom_server
 
 from corecors import browser
-from corecors.probe import FINDINGS
+from corecors_tools.probe import FINDINGS
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example.net"

@@ -18,8 +18,8 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 
 from corecors import CORSConfigError, CORSPolicy, load_policy
-from corecors.lint import lint_text
 from corecors_asgi import CORSMiddleware, CORSPolicyOptions
+from corecors_tools.lint import lint_text
 
 from .asgi_apps import ACAH, ACAO, APP, EVIL, Sent, call, client, starlette_app
 

@@ -4,9 +4,6 @@ Build a :class:`CORSPolicy` once; for each request call :meth:`CORSPolicy.decide
 with a :class:`RequestInfo` and apply the :class:`Decision` it returns.
 """
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _distribution_version
-
 from .decision import (
     CORS_RESPONSE_HEADERS,
     DEBUG_REASON_HEADER,
@@ -38,7 +35,20 @@ __all__ = [
     "merge_vary",
 ]
 
-try:
-    __version__: str = _distribution_version("corecors")
-except PackageNotFoundError:  # run from a source tree that was never installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    """``corecors.__version__``, read from the installed package's metadata when first asked.
+
+    Not at import: ``importlib.metadata`` costs tens of milliseconds and loads ``email`` and
+    ``socket``, which a sans-IO core has no use for.
+    """
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("corecors")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        found = "0+unknown"
+    globals()["__version__"] = found
+    return found

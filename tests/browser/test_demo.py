@@ -1,4 +1,4 @@
-"""``corecors demo`` (``python -m corecors.demo``) in a real browser, with each adapter.
+"""``corecors demo`` (``python -m corecors_tools.demo``) in a real browser, with each adapter.
 
 The demo runs as a subprocess, exactly as a newcomer starts it; Chromium opens the page it
 prints and reads the table. ``CORECORS_UPDATE_DEMO_PNG=1`` also writes the screenshot kept at
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from corecors.demo import ROWS
+from corecors_tools.demo import ROWS
 
 from .harness import SERVER_TIMEOUT, port_is_closed
 
@@ -65,10 +65,10 @@ def _port(url: str) -> int:
 
 @contextlib.contextmanager
 def demo_process(*arguments: str) -> Iterator[Demo]:
-    """Start ``python -m corecors.demo ARGUMENTS`` and wait for the two URLs it prints."""
+    """Start ``python -m corecors_tools.demo ARGUMENTS`` and wait for the two URLs it prints."""
     environment = dict(os.environ, PYTHONUNBUFFERED="1")
     process = subprocess.Popen(
-        [sys.executable, "-m", "corecors.demo", *arguments],
+        [sys.executable, "-m", "corecors_tools.demo", *arguments],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -172,7 +172,7 @@ def test_demo_page_shows_what_the_browser_did_and_why(
 
 def _run_demo(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "corecors.demo", *arguments],
+        [sys.executable, "-m", "corecors_tools.demo", *arguments],
         capture_output=True,
         text=True,
         timeout=STARTUP_TIMEOUT,
@@ -200,7 +200,7 @@ def test_demo_reports_a_port_in_use() -> None:
 
 def test_importing_the_demo_imports_no_framework() -> None:
     code = (
-        "import sys, corecors.demo; "
+        "import sys, corecors_tools.demo; "
         "print(sorted(m for m in ('aiohttp', 'uvicorn', 'starlette', 'corecors_aiohttp', "
         "'corecors_asgi') if m in sys.modules))"
     )

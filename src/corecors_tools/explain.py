@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import browser
-from .decision import Decision, DecisionKind
-from .routing import CORSDecider, PathPolicies
-from .tokens import merge_vary
+from corecors import browser
+from corecors.decision import Decision, DecisionKind
+from corecors.routing import CORSDecider, PathPolicies
+from corecors.tokens import merge_vary
 
 __all__ = ["Step", "explain", "governing_table"]
 

@@ -1,15 +1,15 @@
 """The ``corecors`` command line: argument parsing and output.
 
 * ``corecors explain``: what a policy answers to one cross-origin request, what the browser does
-  with the answer, and why (:mod:`corecors.explain`). Exit 0 allowed, 1 blocked, 2 error.
+  with the answer, and why (:mod:`corecors_tools.explain`). Exit 0 allowed, 1 blocked, 2 error.
 * ``corecors lint FILE``: every error and warning in a TOML policy file, with its line
-  (:mod:`corecors.lint`). Exit 0 clean, 1 warnings only, 2 errors.
+  (:mod:`corecors_tools.lint`). Exit 0 clean, 1 warnings only, 2 errors.
 * ``corecors probe URL``: the preflight and the actual request a browser would send to a live
-  server, judged as the browser judges them (:mod:`corecors.probe`). Exit 0 allowed, 1 blocked,
-  2 error (connection, usage).
+  server, judged as the browser judges them (:mod:`corecors_tools.probe`). Exit 0 allowed,
+  1 blocked, 2 error (connection, usage).
 
-Every command takes ``--json``. Colour is used only when writing to a terminal and
-``NO_COLOR`` is unset.
+The exit statuses are :class:`~corecors_tools.status.ExitStatus`. Every command takes
+``--json``. Colour is used only when writing to a terminal and ``NO_COLOR`` is unset.
 """
 
 from __future__ import annotations
@@ -21,21 +21,20 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from . import __version__, demo
+from corecors import __version__
+from corecors.errors import CORSConfigError, in_toml_terms
+from corecors.routing import CORSDecider
+from corecors.tokens import printable
+
+from . import demo
 from .defaults import PolicyFileError, load_policy_file
-from .errors import CORSConfigError, in_toml_terms
 from .explain import Step, explain, governing_table
 from .invocation import command_prefix
 from .lint import lint_file
 from .probe import ProbeResult, origin_problem, probe
-from .routing import CORSDecider
-from .tokens import printable
+from .status import ExitStatus
 
 __all__ = ["Step", "build_parser", "explain", "main"]
-
-EXIT_ALLOWED = 0
-EXIT_BLOCKED = 1
-EXIT_ERROR = 2
 
 _RED, _GREEN, _YELLOW, _BOLD_RED, _BOLD_GREEN, _DIM = "31", "32", "33", "1;31", "1;32", "2"
 
@@ -141,18 +140,18 @@ def _load(config: str | None) -> tuple[CORSDecider, str]:
     return load_policy_file(config), config
 
 
-def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_explain(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     if args.show_default:
         from .defaults import default_policy_text
 
         out.write(default_policy_text())
-        return EXIT_ALLOWED
+        return ExitStatus.ALLOWED
     if args.origin is None:
         sys.stderr.write(
             "corecors explain: error: --origin is required "
             "(for example --origin https://app.example.com)\n"
         )
-        return EXIT_ERROR
+        return ExitStatus.ERROR
     decider, name = _load(args.config)
     allowed, steps = explain(
         decider,
@@ -174,7 +173,7 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
         _write_json(out, document)
     else:
         _print_explain(out, allowed, steps, name, table)
-    return EXIT_ALLOWED if allowed else EXIT_BLOCKED
+    return ExitStatus.ALLOWED if allowed else ExitStatus.BLOCKED
 
 
 # ----------------------------------------------------------------------------------------
@@ -186,7 +185,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _cmd_lint(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_lint(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     report = lint_file(args.file)
     if args.json:
         _write_json(out, report.as_json())
@@ -312,7 +311,7 @@ def _print_probe(out: TextIO, result: ProbeResult) -> None:
     out.write(f"\nverdict: {paint(word, colour)}\n")
 
 
-def _cmd_probe(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_probe(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     result = probe(
         args.url,
         origin=args.origin,
@@ -366,7 +365,7 @@ def _add_request_arguments(
     )
 
 
-def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_demo(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     return demo.run(args, out)  # imports a web framework only now
 
 
@@ -469,7 +468,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         code: int = args.handler(args, stream)
     except (CORSConfigError, PolicyFileError) as error:
         sys.stderr.write(f"corecors {args.command}: {error}\n")
-        return EXIT_ERROR
+        return ExitStatus.ERROR
     return code
 
 

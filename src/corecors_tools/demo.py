@@ -12,11 +12,11 @@ Starts two servers on loopback:
   the rows that come from a foreign origin.
 
 The page server also answers ``/explain?origin=...&method=...&path=...&header=NAME:VALUE
-&credentials=1`` with :func:`corecors.explain.explain` (what ``corecors explain`` prints), so
+&credentials=1`` with :func:`corecors_tools.explain.explain` (what ``corecors explain`` prints), so
 the prediction comes from the very policy the API runs.
 
 Frameworks are imported only when the demo starts: importing this module costs nothing.
-Run it as ``corecors demo`` or ``python -m corecors.demo``; Ctrl-C stops it (exit status 0).
+Run it as ``corecors demo`` or ``python -m corecors_tools.demo``; Ctrl-C stops it (exit status 0).
 """
 
 from __future__ import annotations
@@ -45,12 +45,14 @@ from importlib import resources
 from typing import Any, Literal, TextIO
 from urllib.parse import parse_qs, urlsplit
 
+from corecors.errors import CORSConfigError
+from corecors.policy import CORSPolicy
+from corecors.routing import CORSDecider, PathPolicies
+
 from .defaults import PolicyFileError, default_policy, load_policy_file
-from .errors import CORSConfigError
 from .explain import Step, explain
 from .invocation import command_prefix
-from .policy import CORSPolicy
-from .routing import CORSDecider, PathPolicies
+from .status import ExitStatus
 
 __all__ = [
     "ROWS",
@@ -61,9 +63,6 @@ __all__ = [
     "main",
     "run",
 ]
-
-EXIT_OK = 0
-EXIT_ERROR = 2
 
 Server = Literal["aiohttp", "asgi"]
 
@@ -367,7 +366,7 @@ def _asgi_app(decider: CORSDecider) -> Any:
 
 
 def _page_html() -> bytes:
-    return resources.files("corecors").joinpath("demo_page.html").read_bytes()
+    return resources.files("corecors_tools").joinpath("demo_page.html").read_bytes()
 
 
 @dataclass(frozen=True)
@@ -658,7 +657,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+def run(args: argparse.Namespace, out: TextIO | None = None) -> ExitStatus:
     """Run the demo until Ctrl-C (or SIGTERM); returns the exit status (0, or 2 on errors)."""
     stream = out if out is not None else sys.stdout
     server: Server = args.server
@@ -666,7 +665,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         decider, description = _load(args.config)
     except (CORSConfigError, PolicyFileError) as error:
         sys.stderr.write(f"corecors demo: {error}\n")
-        return EXIT_ERROR
+        return ExitStatus.ERROR
     screenshot: str | None = args.screenshot
     chromium: str | None = args.chromium or _find_chromium()
     if screenshot is not None and chromium is None:
@@ -674,7 +673,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             "corecors demo: --screenshot needs Chromium: install it (apt-get install chromium) "
             "or name it with --chromium PATH\n"
         )
-        return EXIT_ERROR
+        return ExitStatus.ERROR
     try:
         factory = _api_factory(server)
     except ImportError as error:
@@ -683,7 +682,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             f"corecors demo: --server {server} needs {package} ({error}); install it with "
             "pip install 'corecors[demo]'\n"
         )
-        return EXIT_ERROR
+        return ExitStatus.ERROR
 
     sockets: list[socket.socket] = []
     try:
@@ -695,7 +694,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                     f"corecors demo: cannot listen on {args.host} port {port} ({what}): "
                     f"{error.strerror or error}; choose another port (0 picks a free one)\n"
                 )
-                return EXIT_ERROR
+                return ExitStatus.ERROR
         page_socket, api_socket = sockets
         host = _url_host(args.host)
         page = f"http://{host}:{page_socket.getsockname()[1]}"
@@ -747,12 +746,12 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         problem = outcome[0] if outcome else "the screenshot was interrupted"
         if problem is not None:
             sys.stderr.write(f"corecors demo: {problem}\n")
-            return EXIT_ERROR
+            return ExitStatus.ERROR
         stream.write(f"corecors demo: every row finished; saved {screenshot}\n")
-        return EXIT_OK
+        return ExitStatus.OK
     stream.write("corecors demo: stopped.\n")
     stream.flush()
-    return EXIT_OK
+    return ExitStatus.OK
 
 
 def _banner(site: _Site, decider: CORSDecider, config: str | None) -> str:
@@ -848,7 +847,7 @@ def screenshot_page(url: str, path: str, chromium: str) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m corecors.demo``."""
+    """``python -m corecors_tools.demo``."""
     parser = argparse.ArgumentParser(
         prog="corecors demo",
         description="Serve an API under a corecors policy and a page on another origin that "

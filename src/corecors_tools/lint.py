@@ -4,7 +4,7 @@ The file is validated exactly as :func:`corecors.load_policy` validates it (erro
 that call), and each table is also built on its own to collect its warnings: the likely
 mistakes :class:`~corecors.CORSPolicy` issues as :class:`~corecors.CORSConfigWarning` and the
 risky-but-deliberate choices it records in ``warnings``, plus a few checks only ``lint``
-makes. Messages name the key and usually the value; :mod:`corecors.tomlpos` finds the line
+makes. Messages name the key and usually the value; :mod:`corecors_tools.tomlpos` finds the line
 they came from.
 """
 
@@ -17,20 +17,16 @@ import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from .errors import CORSConfigError, in_toml_terms
-from .policy import POLICY_KEYS, CORSPolicy
-from .routing import load_policy
+from corecors.errors import CORSConfigError, in_toml_terms
+from corecors.policy import POLICY_KEYS, CORSPolicy
+from corecors.routing import load_policy
+
+from .status import ExitStatus, Severity
 from .tomlpos import KeyPath, TomlPositions, locate
 
 __all__ = ["LintFinding", "LintReport", "lint_file", "lint_text"]
-
-Severity = Literal["error", "warning"]
-
-EXIT_CLEAN = 0
-EXIT_WARNINGS = 1
-EXIT_ERRORS = 2
 
 _PATHS = "paths"
 _ENABLED = "enabled"
@@ -98,10 +94,10 @@ class LintReport:
         return sum(1 for finding in self.findings if finding.severity == "warning")
 
     @property
-    def exit_status(self) -> int:
+    def exit_status(self) -> ExitStatus:
         if self.errors:
-            return EXIT_ERRORS
-        return EXIT_WARNINGS if self.warnings else EXIT_CLEAN
+            return ExitStatus.ERROR
+        return ExitStatus.WARNINGS if self.warnings else ExitStatus.CLEAN
 
     def as_json(self) -> dict[str, Any]:
         return {

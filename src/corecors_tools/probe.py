@@ -1,8 +1,8 @@
 """``corecors probe``: ask a live server what a browser would ask, and judge its answers.
 
 :func:`probe` sends the preflight a browser would send (when
-:func:`corecors.browser.needs_preflight` says one is needed), then the actual request, over
-``http.client`` (HTTP or HTTPS), and runs the browser's checks
+:func:`corecors.browser.needs_preflight` says one is needed), then the actual request, through a
+:data:`Transport` (:mod:`corecors_tools.http_transport` unless given), and runs the browser's checks
 (:func:`~corecors.browser.check_preflight`, :func:`~corecors.browser.check_response`) on the
 replies. Each problem becomes a :class:`Finding` with a stable code:
 
@@ -20,18 +20,15 @@ probe reports the ``Location`` instead.
 
 from __future__ import annotations
 
-import http.client
-import socket
-import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 from urllib.parse import quote, urlsplit
 
-from . import browser
-from .browser import BrowserRequest, BrowserVerdict, FailureStep
-from .decision import (
+from corecors import browser
+from corecors.browser import BrowserRequest, BrowserVerdict, FailureStep
+from corecors.decision import (
     ALLOW_CREDENTIALS,
     ALLOW_HEADERS,
     ALLOW_METHODS,
@@ -39,8 +36,10 @@ from .decision import (
     EXPOSE_HEADERS,
     MAX_AGE,
 )
-from .origins import parse_origin
-from .tokens import NORMALIZED_METHODS, is_token
+from corecors.origins import parse_origin
+from corecors.tokens import NORMALIZED_METHODS, is_token
+
+from .status import ExitStatus, Severity
 
 __all__ = [
     "FINDINGS",
@@ -52,22 +51,14 @@ __all__ = [
     "TransportError",
     "diagnose_actual",
     "diagnose_preflight",
-    "http_transport",
     "origin_problem",
     "probe",
 ]
 
-Severity = Literal["error", "warning"]
 Outcome = Literal["allowed", "blocked", "redirected", "preflight-ok", "error"]
 Headers = Sequence[tuple[str, str]]
 
-EXIT_ALLOWED = 0
-EXIT_BLOCKED = 1
-EXIT_ERROR = 2
-
 USER_AGENT: Final = "corecors-probe (https://pypi.org/project/corecors/)"
-MAX_BODY_BYTES: Final = 64 * 1024
-"""At most this much of a response body is read (and dropped) before the connection closes."""
 
 _URL_SAFE: Final = "/%:@!$&'()*+,;=-._~"
 _AUTH_STATUSES: Final = frozenset({401, 403, 407})
@@ -233,10 +224,10 @@ class ProbeResult:
         return self.outcome in ("allowed", "preflight-ok")
 
     @property
-    def exit_status(self) -> int:
+    def exit_status(self) -> ExitStatus:
         if self.outcome == "error":
-            return EXIT_ERROR
-        return EXIT_ALLOWED if self.allowed else EXIT_BLOCKED
+            return ExitStatus.ERROR
+        return ExitStatus.ALLOWED if self.allowed else ExitStatus.BLOCKED
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -272,79 +263,6 @@ class TransportError(Exception):
 Response = tuple[int, str, list[tuple[str, str]]]
 Transport = Callable[[Target, str, Headers, float], Response]
 """``send(target, method, headers, timeout) -> (status, reason, response headers)``."""
-
-
-def http_transport(*, insecure: bool = False) -> Transport:
-    """Send with ``http.client``: one connection per request, bounded by ``timeout`` seconds.
-
-    ``insecure`` skips HTTPS certificate verification (self-signed development servers).
-    """
-    context = ssl.create_default_context()
-    if insecure:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-
-    def send(target: Target, method: str, headers: Headers, timeout: float) -> Response:
-        connection: http.client.HTTPConnection
-        if target.scheme == "https":
-            connection = http.client.HTTPSConnection(
-                target.host, target.port, timeout=timeout, context=context
-            )
-        else:
-            connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
-        deadline = time.monotonic() + timeout
-        try:
-            connection.request(method, target.path, headers=dict(headers))
-            response = connection.getresponse()
-            status, reason, received = response.status, response.reason, response.getheaders()
-            _drain(response, deadline)
-            return status, reason, list(received)
-        except TransportError:
-            raise
-        except Exception as error:
-            raise _transport_error(error, target, timeout) from error
-        finally:
-            connection.close()
-
-    return send
-
-
-def _drain(response: http.client.HTTPResponse, deadline: float) -> None:
-    """Read a little of the body so a well-behaved server is not cut off mid-write."""
-    remaining = MAX_BODY_BYTES
-    try:
-        while remaining > 0 and time.monotonic() < deadline:
-            chunk = response.read(min(remaining, 16384))
-            if not chunk:
-                return
-            remaining -= len(chunk)
-    except (OSError, http.client.HTTPException):
-        return  # the headers are what matters; a broken body does not change the verdict
-
-
-def _transport_error(error: Exception, target: Target, timeout: float) -> TransportError:
-    where = f"{target.host}:{target.port}"
-    if isinstance(error, socket.gaierror):
-        return TransportError("name-not-resolved", f"cannot resolve {target.host!r}: {error}")
-    if isinstance(error, TimeoutError):
-        return TransportError(
-            "timeout", f"{where} did not answer within {timeout:g} s (raise --timeout?)"
-        )
-    if isinstance(error, ssl.SSLError | ssl.CertificateError):
-        hint = (
-            " (is it an HTTPS server? for a self-signed certificate use --insecure)"
-            if target.scheme == "https"
-            else ""
-        )
-        return TransportError("tls-failed", f"TLS with {where} failed: {error}{hint}")
-    if isinstance(error, ConnectionRefusedError):
-        return TransportError(
-            "connection-refused", f"{where} refused the connection: is the server running?"
-        )
-    if isinstance(error, http.client.HTTPException):
-        detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        return TransportError("invalid-response", f"{where} did not send valid HTTP ({detail})")
-    return TransportError("connection-failed", f"cannot talk to {where}: {error}")
 
 
 # ----------------------------------------------------------------------------------------
@@ -865,7 +783,11 @@ def probe(
         credentials=credentials,
         private_network=private_network,
     )
-    send = transport or http_transport(insecure=insecure)
+    if transport is None:
+        from .http_transport import http_transport  # sockets only when a probe really sends
+
+        transport = http_transport(insecure=insecure)
+    send = transport
 
     def failed(
         code: str, step: Literal["request", "preflight", "actual"], message: str

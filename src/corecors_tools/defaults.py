@@ -6,15 +6,15 @@ from __future__ import annotations
 import tomllib
 from importlib import resources
 
-from .policy import CORSPolicy
-from .routing import CORSDecider, load_policy
+from corecors.policy import CORSPolicy
+from corecors.routing import CORSDecider, load_policy
 
 __all__ = ["PolicyFileError", "default_policy", "default_policy_text", "load_policy_file"]
 
 
 def default_policy_text() -> str:
     """The TOML source of the embedded default policy."""
-    return resources.files("corecors").joinpath("default_policy.toml").read_text("utf-8")
+    return resources.files("corecors_tools").joinpath("default_policy.toml").read_text("utf-8")
 
 
 def default_policy() -> CORSPolicy:
