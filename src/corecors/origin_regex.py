@@ -37,7 +37,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol, TypeVar
 
@@ -368,7 +368,7 @@ _LabelNode = tuple[int, bool, bool]  # (state, a wild character read, a non-digi
 _PrefixNode = tuple[int, bool]  # (state, the last character read was a dot)
 
 
-_Node = TypeVar("_Node", _LabelNode, _PrefixNode)
+_Node = TypeVar("_Node", bound=Hashable)  # a search node: _LabelNode or _PrefixNode
 
 
 def _read_back(parents: dict[_Node, tuple[_Node | None, str]], node: _Node) -> str:

@@ -723,6 +723,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> ExitStatus:
 
             def shoot() -> None:
                 assert chromium is not None
+                assert screenshot is not None
                 try:
                     outcome.append(screenshot_page(page + "/", screenshot, chromium))
                 finally:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
@@ -72,20 +72,32 @@ class Origins:
         return {"page": self.page, "other": self.other, "foreign": self.foreign}[origin]
 
 
-class AdapterRun:
-    """One adapter's API server, one isolated group of pages (one per origin) in the
-    engine under test, and the outcome of every scenario (run once, in order, when the run
-    is created)."""
+class ApiRun:
+    """One API server under test and one isolated group of pages (one per origin) in the
+    engine under test: ``fetch``, ``plan`` and ``socket`` run requests from those pages and
+    return what each page observed, with the engine's console lines about it."""
 
     def __init__(
-        self, browser: EngineBrowser, origins: Origins, adapter: str, stack: contextlib.ExitStack
+        self,
+        browser: EngineBrowser,
+        origins: Origins,
+        name: str,
+        served: tuple[str, Any],
+        recorder: Recorder,
+        stack: contextlib.ExitStack,
+        *,
+        visit_first: str | None = None,
     ) -> None:
-        self.adapter = adapter
+        """``served``: ``(server, application)`` as :func:`build_api` returns them; the
+        application records into ``recorder``; ``name`` keeps plans of runs apart;
+        ``visit_first``: a path of the API the ``page`` tab visits before its origin (the
+        way a site sets a cookie: the user visits it)."""
+        self.name = name
         self.engine = browser.engine
         self.browser = browser
         self.origins = origins
-        self.recorder = Recorder()
-        server, app = build_api(adapter, suite_policy(origins.page, origins.other), self.recorder)
+        self.recorder = recorder
+        server, app = served
         serve = aiohttp_server if server == "aiohttp" else uvicorn_server
         port = stack.enter_context(serve(app))
         self.api = f"http://127.0.0.1:{port}"
@@ -98,22 +110,10 @@ class AdapterRun:
         self.pages: dict[Origin, BrowserPage] = dict(
             zip(("page", "other", "foreign"), browser.open_pages(3), strict=True)
         )
-        # The cookie first, the way a site sets one: the user visits the API itself.
-        self.pages["page"].goto(self.api + "/api/set-cookie")
+        if visit_first is not None:
+            self.pages["page"].goto(self.api + visit_first)
         for origin, page in self.pages.items():
             page.goto(origins.of(origin) + "/")
-        self.outcomes = self._run_scenarios(SCENARIOS)
-
-    def _run_scenarios(self, scenarios: Sequence[Scenario]) -> dict[str, Outcome]:
-        outcomes: dict[str, Outcome] = {}
-        runners: dict[Origin, BrowserPage] = {**self.pages, "sandboxed": self.pages["page"]}
-        for origin, page in runners.items():
-            mine = [scenario for scenario in scenarios if scenario.origin == origin]
-            specs = [scenario.spec(self.api) for scenario in mine]
-            results = page.call("runAll", specs)
-            for scenario, result in zip(mine, results, strict=True):
-                outcomes[scenario.name] = self._outcome(result)
-        return outcomes
 
     def fetch(
         self, origin: Origin, path: str, scenario: str, *, by_name: bool = False, **spec: Any
@@ -135,7 +135,7 @@ class AdapterRun:
         the page with the plan, and the page posts the results back to its own origin.
         """
         frames = {"page": None, "other": self.origins.other}
-        key = f"{self.adapter}-{scenario}"
+        key = f"{self.name}-{scenario}"
         plan = {
             "id": key,
             "steps": [
@@ -182,8 +182,36 @@ class AdapterRun:
         )
 
 
+class AdapterRun(ApiRun):
+    """One adapter's API (:func:`build_api` under the suite's policy) and the outcome of
+    every scenario (run once, in order, when the run is created)."""
+
+    def __init__(
+        self, browser: EngineBrowser, origins: Origins, adapter: str, stack: contextlib.ExitStack
+    ) -> None:
+        self.adapter = adapter
+        recorder = Recorder()
+        served = build_api(adapter, suite_policy(origins.page, origins.other), recorder)
+        super().__init__(
+            browser, origins, adapter, served, recorder, stack, visit_first="/api/set-cookie"
+        )
+        self.outcomes = self._run_scenarios(SCENARIOS)
+
+    def _run_scenarios(self, scenarios: Sequence[Scenario]) -> dict[str, Outcome]:
+        outcomes: dict[str, Outcome] = {}
+        runners: dict[Origin, BrowserPage] = {**self.pages, "sandboxed": self.pages["page"]}
+        for origin, page in runners.items():
+            mine = [scenario for scenario in scenarios if scenario.origin == origin]
+            specs = [scenario.spec(self.api) for scenario in mine]
+            results = page.call("runAll", specs)
+            for scenario, result in zip(mine, results, strict=True):
+                outcomes[scenario.name] = self._outcome(result)
+        return outcomes
+
+
 class Suite:
-    """Starts each adapter's run the first time a test asks for it."""
+    """Starts each adapter's run (and each API of a test's own) the first time a test asks
+    for it; it lasts as long as the engine."""
 
     def __init__(
         self, browser: EngineBrowser, origins: Origins, stack: contextlib.ExitStack
@@ -192,20 +220,41 @@ class Suite:
         self._browser = browser
         self._origins = origins
         self._stack = stack
-        self._runs: dict[str, AdapterRun] = {}
+        self._runs: dict[str, ApiRun] = {}
         self._failures: dict[str, str] = {}
 
     def run(self, adapter: str) -> AdapterRun:
-        if adapter in self._failures:  # fail fast: never repeat a whole failed run
-            pytest.fail(f"the {adapter} run failed earlier: {self._failures[adapter]}")
-        if adapter not in self._runs:
+        """``adapter``'s run of the suite's API, every scenario done."""
+        run = self._once(
+            adapter, lambda: AdapterRun(self._browser, self._origins, adapter, self._stack)
+        )
+        assert isinstance(run, AdapterRun)
+        return run
+
+    def serve(self, name: str, build: Callable[[Recorder], tuple[str, Any]]) -> ApiRun:
+        """A run of a test's own API: ``build(recorder)`` gives ``(server, application)``
+        (``"aiohttp"`` or ``"uvicorn"``), its application recording into ``recorder``."""
+        if name in ADAPTERS:
+            raise ValueError(f"{name!r} names an adapter's run: choose another name")
+
+        def start() -> ApiRun:
+            recorder = Recorder()
+            return ApiRun(
+                self._browser, self._origins, name, build(recorder), recorder, self._stack
+            )
+
+        return self._once(name, start)
+
+    def _once(self, name: str, start: Callable[[], ApiRun]) -> ApiRun:
+        if name in self._failures:  # fail fast: never repeat a whole failed run
+            pytest.fail(f"the {name} run failed earlier: {self._failures[name]}")
+        if name not in self._runs:
             try:
-                run = AdapterRun(self._browser, self._origins, adapter, self._stack)
+                self._runs[name] = start()
             except Exception as error:
-                self._failures[adapter] = f"{type(error).__name__}: {error}"
+                self._failures[name] = f"{type(error).__name__}: {error}"
                 raise
-            self._runs[adapter] = run
-        return self._runs[adapter]
+        return self._runs[name]
 
 
 @pytest.fixture(scope="package")
