@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from corecors import PathPolicies
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 import custom_server
 
@@ -269,3 +271,69 @@ def test_rejected_preflight_is_403_without_any_allow_header(
     assert allow == []
     assert (reply.header("Vary") or "").startswith(PREFLIGHT_VARY)
     assert reply.header("Allow") is None  # the application was not called
+
+
+# -- the application's own CORS headers -------------------------------------------------
+
+
+def legacy_application(method: str, path: str) -> custom_server.Response:
+    """An application that still writes CORS headers of its own, and two ``Vary`` lines."""
+    headers = [
+        ("Content-Type", "text/plain"),
+        ("Access-Control-Allow-Origin", "*"),
+        ("access-control-allow-credentials", "true"),
+        ("Vary", "Accept-Encoding"),
+        ("Vary", "Accept-Language"),
+    ]
+    return 200, headers, b"legacy"
+
+
+@pytest.fixture(scope="module")
+def legacy_address() -> Iterator[Address]:
+    """The example server around :func:`legacy_application`, CORS off under ``/legacy``."""
+    policy = PathPolicies({"/legacy": None}, default=custom_server.POLICY)
+    server = custom_server.make_server(port=0, policy=policy, app=legacy_application)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    host, port = server.server_address[:2]
+    try:
+        yield str(host), int(port)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_cors_headers_the_application_set_are_replaced_by_the_decision(
+    legacy_address: Address,
+) -> None:
+    reply = request(legacy_address, "GET", "/api/hello", [("Origin", APP_ORIGIN)])
+
+    assert reply.status == 200
+    assert reply.headers.get_all("Access-Control-Allow-Origin") == [APP_ORIGIN]
+    assert reply.headers.get_all("Access-Control-Allow-Credentials") == ["true"]
+    assert reply.headers.get_all("Vary") == ["Accept-Encoding, Accept-Language, Origin"]
+
+
+def test_a_refused_origin_loses_the_wildcard_the_application_set(
+    legacy_address: Address,
+) -> None:
+    reply = request(legacy_address, "GET", "/api/hello", [("Origin", EVIL_ORIGIN)])
+
+    assert reply.status == 200
+    assert reply.cors_headers() == []
+    assert reply.headers.get_all("Vary") == ["Accept-Encoding, Accept-Language, Origin"]
+
+
+def test_where_cors_is_off_the_application_response_goes_out_as_it_was(
+    legacy_address: Address,
+) -> None:
+    reply = request(legacy_address, "GET", "/legacy/page", [("Origin", EVIL_ORIGIN)])
+
+    assert reply.status == 200
+    assert reply.body == b"legacy"
+    assert reply.headers.get_all("Access-Control-Allow-Origin") == ["*"]
+    assert reply.headers.get_all("Access-Control-Allow-Credentials") == ["true"]
+    assert reply.headers.get_all("Vary") == ["Accept-Encoding", "Accept-Language"]

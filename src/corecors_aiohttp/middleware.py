@@ -54,6 +54,7 @@ from corecors import (
     DecisionKind,
     merge_vary,
 )
+from corecors.exchange import check_decider, check_optional_decider
 
 __all__ = [
     "CORS_KEY",
@@ -308,16 +309,6 @@ def _is_websocket_handshake(headers: CIMultiDictProxy[str]) -> bool:
 # -- choosing a policy --------------------------------------------------------------------
 
 
-def _check_decider(policy: object, what: str, *, optional: bool) -> None:
-    if policy is None and optional:
-        return
-    if not isinstance(policy, CORSDecider):
-        expected = "a corecors.CORSPolicy or corecors.PathPolicies"
-        if optional:
-            expected += " (or None to leave those responses alone)"
-        raise TypeError(f"{what} must be {expected}, not {type(policy).__name__}")
-
-
 def _check_routes(routes: Mapping[str, CORSDecider | None] | None) -> dict[str, CORSDecider | None]:
     if routes is None:
         return {}
@@ -330,7 +321,7 @@ def _check_routes(routes: Mapping[str, CORSDecider | None] | None) -> dict[str, 
     for name, policy in routes.items():
         if not isinstance(name, str):
             raise TypeError(f"routes: route names must be strings, not {name!r}")
-        _check_decider(policy, f"routes[{name!r}]", optional=True)
+        check_optional_decider(policy, f"routes[{name!r}]")
         checked[name] = policy
     return checked
 
@@ -347,7 +338,7 @@ def route_policy(policy: CORSDecider | None) -> Callable[[_H], _H]:
         @corecors_aiohttp.route_policy(CORSPolicy(allow_origins=["*"]))
         async def public(request: web.Request) -> web.Response: ...
     """
-    _check_decider(policy, "route_policy(policy)", optional=True)
+    check_optional_decider(policy, "route_policy(policy)")
 
     def decorate(handler: _H) -> _H:
         global _decorators_used
@@ -433,7 +424,7 @@ class CORSMiddleware:
         routes: Mapping[str, CORSDecider | None] | None = None,
         check_websocket_origin: bool = False,
     ) -> None:
-        _check_decider(policy, "policy", optional=False)
+        check_decider(policy)
         if not isinstance(check_websocket_origin, bool):
             raise TypeError("check_websocket_origin must be True or False")
         self._rules = _Rules(policy, _check_routes(routes))
@@ -495,7 +486,7 @@ class CORSMiddleware:
         the swap itself is one assignment. Requests already past the decision keep the
         old answer; preflights cached by browsers keep theirs for ``max_age``.
         """
-        _check_decider(policy, "policy", optional=False)
+        check_decider(policy)
         new_routes = self._rules.routes if routes is _KEEP else _check_routes(routes)
         if routes is not _KEEP and self._app is not None and self._app.frozen:
             _raise_for_unknown_routes(self._app, new_routes)
