@@ -217,3 +217,56 @@ async def test_preflight_for_an_options_request_resolves_once(
         if options_route:
             assert response.headers[ACAM] == "OPTIONS"  # two policies share /data
         assert counter.calls == []
+
+
+async def test_route_policies_are_found_per_application(aiohttp_client: AiohttpClient) -> None:
+    # One application decorates a handler; another, in the same process, does not. Each
+    # learns that of its own routes when they freeze: the first looks the route's policy
+    # up (and honours it), the second keeps the one-policy fast path.
+    @corecors_aiohttp.route_policy(public_policy())
+    async def public(request: web.Request) -> web.Response:
+        return await ok(request)
+
+    decorated = web.Application()
+    decorated.router.add_get("/public", public)
+    decorated.router.add_get("/api", ok)
+    decorated_cors = corecors_aiohttp.setup(decorated, api_policy())
+    plain = web.Application()
+    plain.router.add_get("/api", ok)
+    plain_cors = corecors_aiohttp.setup(plain, api_policy())
+
+    decorated_client = await aiohttp_client(decorated)
+    plain_client = await aiohttp_client(plain)
+    response = await decorated_client.get("/public", headers={"Origin": EVIL})
+    assert response.headers[ACAO] == "*"
+    response = await decorated_client.get("/api", headers={"Origin": EVIL})
+    assert ACAO not in response.headers
+    response = await plain_client.get("/api", headers={"Origin": APP})
+    assert response.headers[ACAO] == APP
+
+    assert decorated_cors._fast is None
+    assert plain_cors._fast is not None
+
+
+async def test_a_decorated_handler_in_an_inheriting_subapp_is_found(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    @corecors_aiohttp.route_policy(public_policy())
+    async def public(request: web.Request) -> web.Response:
+        return await ok(request)
+
+    sub = web.Application()
+    sub.router.add_get("/public", public)
+    app = web.Application()
+    app.router.add_get("/api", ok)
+    app.add_subapp("/sub", sub)
+    cors = corecors_aiohttp.setup(app, api_policy())
+    client = await aiohttp_client(app)
+
+    response = await client.get("/sub/public", headers={"Origin": EVIL})
+    assert response.headers[ACAO] == "*"
+    preflight = await client.options("/sub/public", headers=preflight_headers(EVIL, "GET"))
+    assert preflight.headers[ACAO] == "*"
+    response = await client.get("/api", headers={"Origin": EVIL})
+    assert ACAO not in response.headers
+    assert cors._fast is None

@@ -99,10 +99,6 @@ class _Default:
 
 _DEFAULT: Final = _Default()
 
-#: Set once :func:`route_policy` has decorated anything, so that applications that never
-#: use the decorator (nor a ``routes`` mapping) skip the per-route lookup entirely.
-_decorators_used = False
-
 _H = TypeVar("_H")
 Override = CORSDecider | None | _Default
 
@@ -341,7 +337,6 @@ def route_policy(policy: CORSDecider | None) -> Callable[[_H], _H]:
     check_optional_decider(policy, "route_policy(policy)")
 
     def decorate(handler: _H) -> _H:
-        global _decorators_used
         try:
             setattr(handler, _POLICY_ATTRIBUTE, policy)
         except (AttributeError, TypeError):
@@ -349,7 +344,6 @@ def route_policy(policy: CORSDecider | None) -> Callable[[_H], _H]:
                 f"route_policy() decorates handler functions and web.View classes, "
                 f"not {type(handler).__name__}"
             ) from None
-        _decorators_used = True
         return handler
 
     return decorate
@@ -407,6 +401,7 @@ class CORSMiddleware:
     __slots__ = (
         "_app",
         "_check_websocket_origin",
+        "_decorated",
         "_fast",
         "_nested",
         "_outer",
@@ -431,6 +426,9 @@ class CORSMiddleware:
         #: The rules, when the prepare hook may take its fast path with them: one policy,
         #: no per-route policies, no sub-application with a setup() of its own.
         self._fast: _Rules | None = None
+        #: Whether a handler this middleware governs has a route_policy() (None: not known,
+        #: so looked up for every request; setup() learns it once the routes are frozen).
+        self._decorated: bool | None = None
         self._check_websocket_origin = check_websocket_origin
         self._app: web.Application | None = None
         #: The router's own resolution, which setup() wraps (None without setup()).
@@ -492,7 +490,7 @@ class CORSMiddleware:
             _raise_for_unknown_routes(self._app, new_routes)
         rules = _Rules(policy, new_routes)
         self._rules = rules
-        self._fast = rules if rules.single is not None and self._nested is False else None
+        self._fast = rules if self._may_take_fast_path(rules) else None
 
     # -- per request ------------------------------------------------------------------------
 
@@ -519,15 +517,27 @@ class CORSMiddleware:
         for inner in nested:
             inner._outer = self
         self._nested = bool(nested)
+        self._decorated = _has_decorated_handlers(self._app)
+        for inner in nested:
+            assert inner._app is not None
+            inner._decorated = _has_decorated_handlers(inner._app)
         rules = self._rules
-        self._fast = rules if rules.single is not None and not nested else None
+        self._fast = rules if self._may_take_fast_path(rules) else None
         self._websocket_checks = self._check_websocket_origin or any(
             inner._check_websocket_origin for inner in nested
         )
         self._receivers = _has_foreign_receivers(self._app)
 
+    def _may_take_fast_path(self, rules: _Rules) -> bool:
+        """One policy for every request: no route of its own, no sub-application's setup()."""
+        return rules.single is not None and self._nested is False and self._decorated is False
+
+    def _per_route(self, rules: _Rules) -> bool:
+        """Whether a route may have a policy of its own (by name, or decorated)."""
+        return bool(rules.routes) or self._decorated is not False
+
     def _select(self, rules: _Rules, match_info: UrlMappingMatchInfo) -> CORSDecider | None:
-        if rules.routes or _decorators_used:
+        if self._per_route(rules):
             override = _route_override(match_info, rules.routes)
             if not isinstance(override, _Default):
                 return override
@@ -559,7 +569,7 @@ class CORSMiddleware:
         headers = request.headers
         request_method = _header(headers, _REQUEST_METHOD)
         decider: CORSDecider | None = rules.decider
-        per_route = request_method is not None and bool(rules.routes or _decorators_used)
+        per_route = request_method is not None and self._per_route(rules)
         if per_route:
             assert request_method is not None
             target = await _resolve_as(router, request, request_method)
@@ -637,12 +647,7 @@ class CORSMiddleware:
         resolve = self._resolve_original
         assert resolve is not None
         rules = self._rules
-        if (
-            self._nested is False
-            and not self._receivers
-            and not rules.routes
-            and not _decorators_used
-        ):
+        if self._nested is False and not self._receivers and not self._per_route(rules):
             # One set of rules for every URL: decided without routing at all.
             decision = _decide_preflight(rules.decider, request, rules.single is None)
             if decision.status is None:
@@ -780,7 +785,7 @@ class CORSMiddleware:
                 response.__traceback__ = None
         headers = request.headers
         fast = self._fast
-        if fast is not None and not _decorators_used:
+        if fast is not None:
             # One policy for everything: no owner, no route, no path to look up.
             origins = headers.getall(_ORIGIN, None)  # _header(), inlined: hot path
             if origins is None:
@@ -818,7 +823,7 @@ class CORSMiddleware:
         if method == "OPTIONS" and _is_preflight(headers):
             return  # answered while routing, or CORS is off for it
         decider = rules.decider
-        if rules.routes or _decorators_used:
+        if self._per_route(rules):
             selected = self._select(rules, request.match_info)
             if selected is None:
                 return
@@ -970,6 +975,23 @@ def _has_foreign_receivers(app: web.Application) -> bool:
             if not isinstance(owner, CORSMiddleware) or receiver != owner._on_response_prepare:
                 return True
     return False
+
+
+def _has_decorated_handlers(app: web.Application) -> bool:
+    """Whether a handler of ``app``, or of a sub-application that inherits its policy,
+    has a :func:`route_policy` (read once the routes are frozen)."""
+    if any(hasattr(route.handler, _POLICY_ATTRIBUTE) for route in app.router.routes()):
+        return True
+    return any(
+        isinstance(subapp, web.Application)
+        and CORS_KEY not in subapp
+        and _has_decorated_handlers(subapp)
+        for subapp in (
+            resource.get_info().get("app")
+            for resource in app.router.resources()
+            if isinstance(resource, web.PrefixedSubAppResource)
+        )
+    )
 
 
 def _route_names(app: web.Application) -> set[str]:
