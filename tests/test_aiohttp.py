@@ -1254,7 +1254,7 @@ async def test_nested_subapps_innermost_setup_wins(aiohttp_client: AiohttpClient
 async def test_preflight_route_lookup_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     from aiohttp.test_utils import make_mocked_request
 
-    from corecors_aiohttp.middleware import _resolve_as
+    from corecors_aiohttp.preflight import _resolve_as
 
     request = make_mocked_request("OPTIONS", "/x", headers=preflight_headers())
 
