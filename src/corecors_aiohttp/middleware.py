@@ -536,7 +536,7 @@ class CORSMiddleware:
             if _VARY in response_headers:
                 _add_decision(response_headers, decision)  # merges the Vary lines
             else:
-                response_headers.extend(lines)
+                response_headers.extend(lines)  # pyright: ignore[reportArgumentType]
             return
         method = request.method
         rules = self._rules
