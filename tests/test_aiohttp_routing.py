@@ -270,3 +270,40 @@ async def test_a_decorated_handler_in_an_inheriting_subapp_is_found(
     response = await client.get("/api", headers={"Origin": EVIL})
     assert ACAO not in response.headers
     assert cors._fast is None
+
+
+async def test_cors_middleware_learns_per_application_that_no_route_has_a_policy(
+    aiohttp_client: AiohttpClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without a route_policy() anywhere in the application, a preflight through the
+    # middleware is decided without resolving copies of the request (which finding the
+    # route the actual request reaches, and the URL's other routes, costs); with one, the
+    # route's own policy is found. Both applications live in the same process.
+    @corecors_aiohttp.route_policy(public_policy())
+    async def public(request: web.Request) -> web.Response:
+        return await ok(request)
+
+    copies = 0
+    clone = web.Request.clone
+
+    def counting_clone(self: web.Request, **changes: Any) -> web.Request:
+        nonlocal copies
+        copies += 1
+        return clone(self, **changes)
+
+    monkeypatch.setattr(web.Request, "clone", counting_clone)
+    plain = web.Application(middlewares=[corecors_aiohttp.cors_middleware(api_policy())])
+    plain.router.add_get("/data", ok)
+    decorated = web.Application(middlewares=[corecors_aiohttp.cors_middleware(api_policy())])
+    decorated.router.add_get("/data", public)
+    plain_client = await aiohttp_client(plain)
+    decorated_client = await aiohttp_client(decorated)
+
+    for _ in range(2):
+        response = await plain_client.options("/data", headers=preflight_headers(EVIL, "GET"))
+        assert response.status == 403
+    assert copies == 0
+    response = await decorated_client.options("/data", headers=preflight_headers(EVIL, "GET"))
+    assert response.status == 204
+    assert response.headers[ACAO] == "*"
+    assert copies > 0

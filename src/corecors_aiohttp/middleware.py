@@ -124,6 +124,7 @@ class CORSMiddleware:
         "_app",
         "_check_websocket_origin",
         "_decorated",
+        "_decorated_in",
         "_fast",
         "_nested",
         "_outer",
@@ -148,9 +149,12 @@ class CORSMiddleware:
         #: The rules, when the prepare hook may take its fast path with them: one policy,
         #: no per-route policies, no sub-application with a setup() of its own.
         self._fast: _Rules | None = None
-        #: Whether a handler this middleware governs has a route_policy() (None: not known,
-        #: so looked up for every request; setup() learns it once the routes are frozen).
+        #: Whether a handler this middleware governs has a route_policy() (None: not known;
+        #: setup() learns it once the routes are frozen, cors_middleware() per application).
         self._decorated: bool | None = None
+        #: cors_middleware() only: the frozen application last asked about, and whether
+        #: one of its handlers has a route_policy().
+        self._decorated_in: tuple[web.Application, bool] | None = None
         self._check_websocket_origin = check_websocket_origin
         self._app: web.Application | None = None
         #: The router's own resolution, which setup() wraps (None without setup()).
@@ -254,12 +258,30 @@ class CORSMiddleware:
         """One policy for every request: no route of its own, no sub-application's setup()."""
         return rules.single is not None and self._nested is False and self._decorated is False
 
-    def _per_route(self, rules: _Rules) -> bool:
+    def _per_route(self, rules: _Rules, match_info: UrlMappingMatchInfo | None = None) -> bool:
         """Whether a route may have a policy of its own (by name, or decorated)."""
-        return bool(rules.routes) or self._decorated is not False
+        if rules.routes:
+            return True
+        decorated = self._decorated
+        if decorated is None and match_info is not None and self._app is None:
+            apps = match_info.apps  # none yet in a match resolved for a preflight's copy
+            if apps:
+                decorated = self._decorated_under(apps[0])
+        return decorated is not False
+
+    def _decorated_under(self, app: web.Application) -> bool:
+        """cors_middleware(): whether a handler of ``app`` (the request's outermost
+        application) has a route_policy(), learnt once the application is frozen."""
+        known = self._decorated_in
+        if known is not None and known[0] is app:
+            return known[1]
+        found = _has_decorated_handlers(app)
+        if app.frozen:
+            self._decorated_in = (app, found)
+        return found
 
     def _select(self, rules: _Rules, match_info: UrlMappingMatchInfo) -> CORSDecider | None:
-        if self._per_route(rules):
+        if self._per_route(rules, match_info):
             override = _route_override(match_info, rules.routes)
             if not isinstance(override, _Default):
                 return override
@@ -291,7 +313,9 @@ class CORSMiddleware:
         headers = request.headers
         request_method = _header(headers, _REQUEST_METHOD)
         decider: CORSDecider | None = rules.decider
-        per_route = request_method is not None and self._per_route(rules)
+        # Only a middleware reads the match: while routing (setup) it is not set yet.
+        matched = request.match_info if self._app is None else None
+        per_route = request_method is not None and self._per_route(rules, matched)
         if per_route:
             assert request_method is not None
             target = await _resolve_as(router, request, request_method)
