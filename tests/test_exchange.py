@@ -290,21 +290,28 @@ def test_the_asgi_middleware_answers_what_the_reference_answers(
     assert comparable(lines, app_lines) == comparable(headers, app_lines)
 
 
+AIOHTTP_MODES = ("setup", "cors_middleware")
+
+
 class _AiohttpServers:
-    """One aiohttp application per policy, set up with corecors, on loopback, all served
-    from one event loop. The handler answers 200 with the header lines the request asks
-    for (as JSON in ``X-Test-Response``)."""
+    """One aiohttp application per policy and way in (``setup`` or ``cors_middleware``),
+    on loopback, all served from one event loop. The handler answers 200 with the header
+    lines the request asks for (as JSON in ``X-Test-Response``)."""
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self.clients: dict[str, TestClient[web.Request, web.Application]] = {}
-        for name, policy in POLICIES.items():
-            app = web.Application()
-            app.router.add_route("*", "/{tail:.*}", self._handler)
-            corecors_aiohttp.setup(app, policy)
-            client = TestClient(TestServer(app), loop=self.loop)
-            self.loop.run_until_complete(client.start_server())
-            self.clients[name] = client
+        self.clients: dict[tuple[str, str], TestClient[web.Request, web.Application]] = {}
+        for mode in AIOHTTP_MODES:
+            for name, policy in POLICIES.items():
+                if mode == "setup":
+                    app = web.Application()
+                    corecors_aiohttp.setup(app, policy)
+                else:
+                    app = web.Application(middlewares=[corecors_aiohttp.cors_middleware(policy)])
+                app.router.add_route("*", "/{tail:.*}", self._handler)
+                client = TestClient(TestServer(app), loop=self.loop)
+                self.loop.run_until_complete(client.start_server())
+                self.clients[mode, name] = client
 
     @staticmethod
     async def _handler(request: web.Request) -> web.Response:
@@ -315,11 +322,11 @@ class _AiohttpServers:
         return response
 
     def request(
-        self, policy: str, method: str, path: str, request: Lines, app: Lines
+        self, mode: str, policy: str, method: str, path: str, request: Lines, app: Lines
     ) -> tuple[int, Lines]:
         """Send the request's lines exactly as given (aiohttp's client would combine
         repeated names) and read the status and header lines of the answer."""
-        server = self.clients[policy].server
+        server = self.clients[mode, policy].server
         lines = [
             f"{method} {path} HTTP/1.1",
             f"Host: {server.host}:{server.port}",
@@ -356,13 +363,14 @@ def aiohttp_servers() -> Iterator[_AiohttpServers]:
         servers.close()
 
 
+@pytest.mark.parametrize("mode", AIOHTTP_MODES)
 @settings(max_examples=300, deadline=None)
 @given(exchange=exchanges())
-def test_the_aiohttp_setup_answers_what_the_reference_answers(
-    aiohttp_servers: _AiohttpServers, exchange: tuple[str, str, str, Lines, Lines]
+def test_the_aiohttp_adapter_answers_what_the_reference_answers(
+    aiohttp_servers: _AiohttpServers, mode: str, exchange: tuple[str, str, str, Lines, Lines]
 ) -> None:
     policy, method, path, request, app_lines = exchange
-    status, lines = aiohttp_servers.request(policy, method, path, request, app_lines)
+    status, lines = aiohttp_servers.request(mode, policy, method, path, request, app_lines)
     want_status, want = expected(policy, method, path, request, app_lines)
     assert status == want_status
     assert comparable(lines, app_lines) == comparable(want, app_lines)
