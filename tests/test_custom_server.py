@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -47,10 +48,8 @@ class Reply:
 Address = tuple[str, int]
 
 
-@pytest.fixture(scope="module")
-def address() -> Iterator[Address]:
-    """One example server on a kernel-chosen loopback port (it keeps no state between requests)."""
-    server = custom_server.make_server(port=0)
+def serving(server: ThreadingHTTPServer) -> Iterator[Address]:
+    """Serve ``server`` from a thread while the caller holds its address; stop it after."""
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
@@ -62,6 +61,12 @@ def address() -> Iterator[Address]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def address() -> Iterator[Address]:
+    """One example server on a kernel-chosen loopback port (it keeps no state between requests)."""
+    yield from serving(custom_server.make_server(port=0))
 
 
 def send(
@@ -292,18 +297,7 @@ def legacy_application(method: str, path: str) -> custom_server.Response:
 def legacy_address() -> Iterator[Address]:
     """The example server around :func:`legacy_application`, CORS off under ``/legacy``."""
     policy = PathPolicies({"/legacy": None}, default=custom_server.POLICY)
-    server = custom_server.make_server(port=0, policy=policy, app=legacy_application)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    host, port = server.server_address[:2]
-    try:
-        yield str(host), int(port)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    yield from serving(custom_server.make_server(port=0, policy=policy, app=legacy_application))
 
 
 def test_cors_headers_the_application_set_are_replaced_by_the_decision(
