@@ -4,23 +4,23 @@ corecors decides and you apply. Whatever server you run (``http.server`` here, b
 equally a raw socket loop, Twisted, Tornado, a WSGI app or something in-house), CORS
 comes down to the same three steps for every request:
 
-1. **Build a** :class:`corecors.RequestInfo` from the request: the method, ``Origin``,
-   ``Access-Control-Request-Method``, ``Access-Control-Request-Headers``, whether
-   ``Access-Control-Request-Private-Network`` is ``"true"``, and the path (without the
-   query string). Join repeated header lines with ``","`` first (see
-   :meth:`CORSHandler.header_value`): two ``Origin`` lines become one value that no
-   browser sends, which is not allowed.
+1. **Read the request** with ``corecors.read_request(method, path, header_lines)``:
+   the path without the query string, and every header line as ``(name, value)``.
+   It picks out the CORS fields, names in any case, and joins a field's repeated lines
+   with ``","`` (two ``Origin`` lines make a value no browser sends, which is refused).
 2. **Call** ``policy.decide(info)``. It never raises, whatever the client sent.
-3. **Apply the** :class:`corecors.Decision`:
+3. **Apply the** :class:`corecors.Decision` with
+   ``corecors.response_headers(decision, app_header_lines)``:
 
    - ``decision.status is not None``: the request is a preflight that corecors
-     answers. Reply with that status, ``decision.headers``, ``Vary`` from
-     ``merge_vary(None, decision.vary)``, ``Content-Length: 0`` and no body. Do not
-     call the application.
-   - otherwise: call the application as usual, then add ``decision.headers`` to its
-     response (whatever its status: a 404 or 500 the page cannot read is a harder
-     bug to find) and merge ``decision.vary`` into any ``Vary`` the application set
-     with ``merge_vary(existing, decision.vary)``, never overwriting it.
+     answers. Reply with that status, ``response_headers(decision)``,
+     ``Content-Length: 0`` and no body. Do not call the application.
+   - otherwise: call the application as usual, and send its response (whatever its
+     status: a 404 or 500 the page cannot read is a harder bug to find) with
+     ``response_headers(decision, its_headers)``. That drops the CORS headers the
+     application set itself (corecors owns them), adds the decision's, and merges the
+     decision's ``Vary`` into the application's; when CORS is off for the path (a
+     ``PathPolicies`` table with ``enabled = false``) it leaves the headers as they are.
 
 That is all: :class:`CORSHandler` below is those three steps around a tiny JSON
 application (:func:`application`). To adapt it, replace the application and keep
@@ -44,12 +44,12 @@ from __future__ import annotations
 import argparse
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from corecors import CORSDecider, CORSPolicy, RequestInfo, merge_vary
+from corecors import CORSDecider, CORSPolicy, RequestInfo, read_request, response_headers
 
 __all__ = ["POLICY", "CORSHandler", "application", "main", "make_server"]
 
@@ -68,6 +68,8 @@ MAX_DRAINED_BODY = 1 << 20
 
 Response = tuple[int, list[tuple[str, str]], bytes]
 """What the application returns: status, headers, body."""
+Application = Callable[[str, str], Response]
+"""An application: (method, path) to its response."""
 
 
 def _json(status: int, payload: object, *headers: tuple[str, str]) -> Response:
@@ -93,23 +95,16 @@ class CORSHandler(BaseHTTPRequestHandler):
     policy: ClassVar[CORSDecider] = POLICY
     verbose: ClassVar[bool] = False
 
-    def header_value(self, name: str) -> str | None:
-        """The header's value, repeated lines joined with ``","``; ``None`` when absent."""
-        values = self.headers.get_all(name)
-        return None if values is None else ",".join(values)
-
     def request_info(self) -> RequestInfo:
-        """Step 1: the few request fields the decision needs."""
-        return RequestInfo(
-            method=self.command,
-            origin=self.header_value("Origin"),
-            request_method=self.header_value("Access-Control-Request-Method"),
-            request_headers=self.header_value("Access-Control-Request-Headers"),
-            request_private_network=(
-                self.header_value("Access-Control-Request-Private-Network") == "true"
-            ),
-            path=urlsplit(self.path).path or "/",
-        )
+        """Step 1: the few request fields the decision needs, from every header line."""
+        return read_request(self.command, self._path(), self.headers.items())
+
+    def respond(self, method: str, path: str) -> Response:
+        """The application's response (what :func:`make_server`'s ``app`` replaces)."""
+        return application(method, path)
+
+    def _path(self) -> str:
+        return urlsplit(self.path).path or "/"
 
     def _handle(self) -> None:
         self._drain_body()
@@ -117,23 +112,15 @@ class CORSHandler(BaseHTTPRequestHandler):
 
         if decision.status is not None:  # step 3: a preflight, answered without the app
             self.send_response(decision.status)
-            for name, value in decision.headers:
+            for name, value in response_headers(decision):
                 self.send_header(name, value)
-            vary = merge_vary(None, decision.vary)
-            if vary is not None:
-                self.send_header("Vary", vary)
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
 
         # Step 3: an actual request (or no CORS at all): the app, plus the decision.
-        status, headers, body = application(self.command, urlsplit(self.path).path)
-        existing_vary = [value for name, value in headers if name.lower() == "vary"]
-        headers = [(name, value) for name, value in headers if name.lower() != "vary"]
-        headers.extend(decision.headers)
-        vary = merge_vary(", ".join(existing_vary) or None, decision.vary)
-        if vary is not None:
-            headers.append(("Vary", vary))
+        status, app_headers, body = self.respond(self.command, self._path())
+        headers = response_headers(decision, app_headers)
 
         self.send_response(status)
         for name, value in headers:
@@ -169,17 +156,22 @@ def make_server(
     port: int = 0,
     policy: CORSDecider = POLICY,
     *,
+    app: Application = application,
     verbose: bool = False,
 ) -> ThreadingHTTPServer:
-    """A server applying ``policy``, bound but not yet serving (``port=0``: the kernel picks).
+    """A server applying ``policy`` around ``app``, bound but not yet serving (``port=0``:
+    the kernel picks).
 
     Call ``serve_forever()`` on it; ``server.server_address`` holds the bound address.
     """
-    chosen_policy, chosen_verbose = policy, verbose
+    chosen_policy, chosen_app, chosen_verbose = policy, app, verbose
 
     class BoundHandler(CORSHandler):
         policy = chosen_policy
         verbose = chosen_verbose
+
+        def respond(self, method: str, path: str) -> Response:
+            return chosen_app(method, path)
 
     return ThreadingHTTPServer((host, port), BoundHandler)
 

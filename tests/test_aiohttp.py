@@ -927,7 +927,7 @@ async def test_set_policy_swaps_routes_together(aiohttp_client: AiohttpClient) -
 
 def test_set_policy_refuses_non_policy() -> None:
     cors = corecors_aiohttp.cors_middleware(api_policy())
-    with pytest.raises(TypeError, match="CORSPolicy"):
+    with pytest.raises(CORSConfigError, match="CORSPolicy"):
         cors.set_policy({"allow_origins": [APP]})  # type: ignore[arg-type]
     assert cors.policy is not None
 
@@ -1012,17 +1012,17 @@ async def test_cors_middleware_added_after_setup_fails_at_startup(
 
 
 def test_setup_refuses_a_mapping_as_policy() -> None:
-    with pytest.raises(TypeError, match="CORSPolicy"):
+    with pytest.raises(CORSConfigError, match="CORSPolicy"):
         corecors_aiohttp.setup(web.Application(), {"allow_origins": [APP]})  # type: ignore[arg-type]
 
 
 def test_routes_mapping_refuses_non_policy() -> None:
-    with pytest.raises(TypeError, match=r"routes\['feed'\]"):
+    with pytest.raises(CORSConfigError, match=r"routes\['feed'\]"):
         corecors_aiohttp.cors_middleware(api_policy(), routes={"feed": "*"})  # type: ignore[dict-item]
 
 
 def test_route_policy_refuses_non_policy() -> None:
-    with pytest.raises(TypeError, match="route_policy"):
+    with pytest.raises(CORSConfigError, match="route_policy"):
         corecors_aiohttp.route_policy("*")  # type: ignore[arg-type]
 
 
@@ -1254,7 +1254,7 @@ async def test_nested_subapps_innermost_setup_wins(aiohttp_client: AiohttpClient
 async def test_preflight_route_lookup_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     from aiohttp.test_utils import make_mocked_request
 
-    from corecors_aiohttp.middleware import _resolve_as
+    from corecors_aiohttp.preflight import _resolve_as
 
     request = make_mocked_request("OPTIONS", "/x", headers=preflight_headers())
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from multidict import CIMultiDict
 
 from corecors import OWNED_RESPONSE_HEADERS, Decision, DecisionKind
-from corecors_aiohttp import apply_decision, middleware
+from corecors_aiohttp import apply, apply_decision
 
 from .aiohttp_apps import ACAC, ACAO, ACEH, APP, api_policy, public_policy
 
@@ -46,14 +46,14 @@ def test_every_owned_header_the_handler_set_is_removed(decision: Decision) -> No
 
 
 def test_owned_headers_removed_without_the_fast_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(middleware, "_FAST_OWNED_CHECK", False)
+    monkeypatch.setattr(apply, "_FAST_OWNED_CHECK", False)
     headers: CIMultiDict[str] = CIMultiDict({"access-control-allow-origin": "*"})
     apply_decision(headers, REJECTED)
     assert ACAO not in headers
 
 
 def test_fast_owned_check_is_case_insensitive_here() -> None:
-    assert middleware._FAST_OWNED_CHECK
+    assert apply._FAST_OWNED_CHECK
 
 
 def test_static_wildcard_decision_sets_star_without_vary() -> None:

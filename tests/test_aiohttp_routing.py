@@ -183,6 +183,24 @@ async def test_policy_swap_reaches_routing_time_answers(aiohttp_client: AiohttpC
     assert again.status == 403
 
 
+class _Copies:
+    count = 0
+
+
+def copy_counter(monkeypatch: pytest.MonkeyPatch) -> _Copies:
+    """Counts the copies of requests made from now on (``web.Request.clone``): a preflight's
+    copies are how the middleware finds the routes of other methods on its URL."""
+    copies = _Copies()
+    clone = web.Request.clone
+
+    def counting_clone(self: web.Request, **changes: Any) -> web.Request:
+        copies.count += 1
+        return clone(self, **changes)
+
+    monkeypatch.setattr(web.Request, "clone", counting_clone)
+    return copies
+
+
 async def test_preflight_for_an_options_request_resolves_once(
     aiohttp_client: AiohttpClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -193,15 +211,7 @@ async def test_preflight_for_an_options_request_resolves_once(
     async def public(request: web.Request) -> web.Response:
         return web.Response(text="public")
 
-    copies = 0
-    clone = web.Request.clone
-
-    def counting_clone(self: web.Request, **changes: Any) -> web.Request:
-        nonlocal copies
-        copies += 1
-        return clone(self, **changes)
-
-    monkeypatch.setattr(web.Request, "clone", counting_clone)
+    copies = copy_counter(monkeypatch)
     for options_route in (False, True):
         counter = Counter()
         app = web.Application()
@@ -210,10 +220,92 @@ async def test_preflight_for_an_options_request_resolves_once(
             app.router.add_options("/data", counter.handle)
         corecors_aiohttp.setup(app, api_policy(allow_methods=["GET", "OPTIONS"]))
         client = await aiohttp_client(app)
-        copies = 0
+        copies.count = 0
         response = await client.options("/data", headers=preflight_headers(method="OPTIONS"))
-        assert copies < 10
+        assert copies.count < 10
         assert response.status == 204
         if options_route:
             assert response.headers[ACAM] == "OPTIONS"  # two policies share /data
         assert counter.calls == []
+
+
+async def test_route_policies_are_found_per_application(aiohttp_client: AiohttpClient) -> None:
+    # One application decorates a handler; another, in the same process, does not. Each
+    # learns that of its own routes when they freeze: the first looks the route's policy
+    # up (and honours it), the second keeps the one-policy fast path.
+    @corecors_aiohttp.route_policy(public_policy())
+    async def public(request: web.Request) -> web.Response:
+        return await ok(request)
+
+    decorated = web.Application()
+    decorated.router.add_get("/public", public)
+    decorated.router.add_get("/api", ok)
+    decorated_cors = corecors_aiohttp.setup(decorated, api_policy())
+    plain = web.Application()
+    plain.router.add_get("/api", ok)
+    plain_cors = corecors_aiohttp.setup(plain, api_policy())
+
+    decorated_client = await aiohttp_client(decorated)
+    plain_client = await aiohttp_client(plain)
+    response = await decorated_client.get("/public", headers={"Origin": EVIL})
+    assert response.headers[ACAO] == "*"
+    response = await decorated_client.get("/api", headers={"Origin": EVIL})
+    assert ACAO not in response.headers
+    response = await plain_client.get("/api", headers={"Origin": APP})
+    assert response.headers[ACAO] == APP
+
+    assert decorated_cors._fast is None
+    assert plain_cors._fast is not None
+
+
+async def test_a_decorated_handler_in_an_inheriting_subapp_is_found(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    @corecors_aiohttp.route_policy(public_policy())
+    async def public(request: web.Request) -> web.Response:
+        return await ok(request)
+
+    sub = web.Application()
+    sub.router.add_get("/public", public)
+    app = web.Application()
+    app.router.add_get("/api", ok)
+    app.add_subapp("/sub", sub)
+    cors = corecors_aiohttp.setup(app, api_policy())
+    client = await aiohttp_client(app)
+
+    response = await client.get("/sub/public", headers={"Origin": EVIL})
+    assert response.headers[ACAO] == "*"
+    preflight = await client.options("/sub/public", headers=preflight_headers(EVIL, "GET"))
+    assert preflight.headers[ACAO] == "*"
+    response = await client.get("/api", headers={"Origin": EVIL})
+    assert ACAO not in response.headers
+    assert cors._fast is None
+
+
+async def test_cors_middleware_learns_per_application_that_no_route_has_a_policy(
+    aiohttp_client: AiohttpClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without a route_policy() anywhere in the application, a preflight through the
+    # middleware is decided without resolving copies of the request (which finding the
+    # route the actual request reaches, and the URL's other routes, costs); with one, the
+    # route's own policy is found. Both applications live in the same process.
+    @corecors_aiohttp.route_policy(public_policy())
+    async def public(request: web.Request) -> web.Response:
+        return await ok(request)
+
+    copies = copy_counter(monkeypatch)
+    plain = web.Application(middlewares=[corecors_aiohttp.cors_middleware(api_policy())])
+    plain.router.add_get("/data", ok)
+    decorated = web.Application(middlewares=[corecors_aiohttp.cors_middleware(api_policy())])
+    decorated.router.add_get("/data", public)
+    plain_client = await aiohttp_client(plain)
+    decorated_client = await aiohttp_client(decorated)
+
+    for _ in range(2):
+        response = await plain_client.options("/data", headers=preflight_headers(EVIL, "GET"))
+        assert response.status == 403
+    assert copies.count == 0
+    response = await decorated_client.options("/data", headers=preflight_headers(EVIL, "GET"))
+    assert response.status == 204
+    assert response.headers[ACAO] == "*"
+    assert copies.count > 0

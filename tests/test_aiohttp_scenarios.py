@@ -20,7 +20,6 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from pytest_aiohttp import AiohttpClient
 
 import corecors_aiohttp
-from corecors_aiohttp import middleware
 
 from .aiohttp_apps import ok
 from .scenarios import SCENARIOS, Scenario, build_policy
@@ -52,10 +51,20 @@ WIRE_SCENARIOS = [scenario for scenario in SCENARIOS if over_http(scenario)]
 MOCKED_SCENARIOS = [scenario for scenario in SCENARIOS if not over_http(scenario)]
 
 
-def scenario_app(scenario: Scenario) -> web.Application:
+def scenario_app(scenario: Scenario, route_lookup: bool) -> web.Application:
+    """The application for ``scenario``; with ``route_lookup``, one more route has a
+    ``route_policy`` (the same policy), so every request looks its route's policy up."""
     app = web.Application()
+    policy = build_policy(scenario.policy)
+    if route_lookup:
+
+        @corecors_aiohttp.route_policy(policy)
+        async def decorated(request: web.Request) -> web.StreamResponse:
+            return await ok(request)
+
+        app.router.add_get("/decorated", decorated)
     app.router.add_route("*", "/{tail:.*}", ok)
-    corecors_aiohttp.setup(app, build_policy(scenario.policy))
+    corecors_aiohttp.setup(app, policy)
     return app
 
 
@@ -90,14 +99,10 @@ def test_scenarios_are_split_exactly() -> None:
 
 
 @pytest.fixture(params=[False, True], ids=["plain", "with-route-lookup"])
-def route_lookup(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
-    """Run each scenario with and without the per-route policy lookup switched on.
-
-    ``route_policy`` switches the lookup on for the whole process once it decorates
-    anything (other test modules do); both paths must answer the same.
-    """
+def route_lookup(request: pytest.FixtureRequest) -> bool:
+    """Run each scenario with and without the per-route policy lookup: an application
+    with a decorated handler anywhere looks every route up; both must answer the same."""
     enabled: bool = request.param
-    monkeypatch.setattr(middleware, "_decorators_used", enabled)
     return enabled
 
 
@@ -105,7 +110,7 @@ def route_lookup(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 async def test_scenario_over_http(
     aiohttp_client: AiohttpClient, scenario: Scenario, route_lookup: bool
 ) -> None:
-    client = await aiohttp_client(scenario_app(scenario))
+    client = await aiohttp_client(scenario_app(scenario, route_lookup))
     response = await client.request(
         scenario.method, "/scenario/path", headers=request_headers(scenario)
     )
@@ -116,7 +121,7 @@ async def test_scenario_over_http(
 
 @pytest.mark.parametrize("scenario", MOCKED_SCENARIOS, ids=lambda scenario: scenario.id)
 async def test_scenario_with_mocked_request(scenario: Scenario, route_lookup: bool) -> None:
-    app = scenario_app(scenario)
+    app = scenario_app(scenario, route_lookup)
     app.freeze()
     request = make_mocked_request(
         scenario.method, "/scenario/path", headers=request_headers(scenario), app=app

@@ -1062,3 +1062,20 @@ def test_echoing_the_preflight_request_always_passes(headers: Sequence[tuple[str
 @given(st.text(max_size=10))
 def test_normalize_method_is_idempotent(method: str) -> None:
     assert normalize_method(normalize_method(method)) == normalize_method(method)
+
+
+def test_the_method_case_message_uses_the_one_wording_of_the_rule() -> None:
+    # The oracle writes the rule out (it imports nothing from the core); the wording stays
+    # the one of corecors.tokens.METHOD_CASE_RULE, which every other message quotes.
+    from corecors import browser
+    from corecors.tokens import METHOD_CASE_RULE
+
+    origin = "https://app.example.com"
+    request = browser.BrowserRequest(origin=origin, method="patch", headers=(), credentials=False)
+    verdict = browser.check_preflight(
+        request,
+        204,
+        [("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Methods", "PATCH")],
+    )
+    assert not verdict.ok
+    assert METHOD_CASE_RULE in verdict.message

@@ -12,9 +12,12 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from corecors import PathPolicies
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 import custom_server
@@ -45,10 +48,8 @@ class Reply:
 Address = tuple[str, int]
 
 
-@pytest.fixture(scope="module")
-def address() -> Iterator[Address]:
-    """One example server on a kernel-chosen loopback port (it keeps no state between requests)."""
-    server = custom_server.make_server(port=0)
+def serving(server: ThreadingHTTPServer) -> Iterator[Address]:
+    """Serve ``server`` from a thread while the caller holds its address; stop it after."""
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
@@ -60,6 +61,12 @@ def address() -> Iterator[Address]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def address() -> Iterator[Address]:
+    """One example server on a kernel-chosen loopback port (it keeps no state between requests)."""
+    yield from serving(custom_server.make_server(port=0))
 
 
 def send(
@@ -269,3 +276,58 @@ def test_rejected_preflight_is_403_without_any_allow_header(
     assert allow == []
     assert (reply.header("Vary") or "").startswith(PREFLIGHT_VARY)
     assert reply.header("Allow") is None  # the application was not called
+
+
+# -- the application's own CORS headers -------------------------------------------------
+
+
+def legacy_application(method: str, path: str) -> custom_server.Response:
+    """An application that still writes CORS headers of its own, and two ``Vary`` lines."""
+    headers = [
+        ("Content-Type", "text/plain"),
+        ("Access-Control-Allow-Origin", "*"),
+        ("access-control-allow-credentials", "true"),
+        ("Vary", "Accept-Encoding"),
+        ("Vary", "Accept-Language"),
+    ]
+    return 200, headers, b"legacy"
+
+
+@pytest.fixture(scope="module")
+def legacy_address() -> Iterator[Address]:
+    """The example server around :func:`legacy_application`, CORS off under ``/legacy``."""
+    policy = PathPolicies({"/legacy": None}, default=custom_server.POLICY)
+    yield from serving(custom_server.make_server(port=0, policy=policy, app=legacy_application))
+
+
+def test_cors_headers_the_application_set_are_replaced_by_the_decision(
+    legacy_address: Address,
+) -> None:
+    reply = request(legacy_address, "GET", "/api/hello", [("Origin", APP_ORIGIN)])
+
+    assert reply.status == 200
+    assert reply.headers.get_all("Access-Control-Allow-Origin") == [APP_ORIGIN]
+    assert reply.headers.get_all("Access-Control-Allow-Credentials") == ["true"]
+    assert reply.headers.get_all("Vary") == ["Accept-Encoding, Accept-Language, Origin"]
+
+
+def test_a_refused_origin_loses_the_wildcard_the_application_set(
+    legacy_address: Address,
+) -> None:
+    reply = request(legacy_address, "GET", "/api/hello", [("Origin", EVIL_ORIGIN)])
+
+    assert reply.status == 200
+    assert reply.cors_headers() == []
+    assert reply.headers.get_all("Vary") == ["Accept-Encoding, Accept-Language, Origin"]
+
+
+def test_where_cors_is_off_the_application_response_goes_out_as_it_was(
+    legacy_address: Address,
+) -> None:
+    reply = request(legacy_address, "GET", "/legacy/page", [("Origin", EVIL_ORIGIN)])
+
+    assert reply.status == 200
+    assert reply.body == b"legacy"
+    assert reply.headers.get_all("Access-Control-Allow-Origin") == ["*"]
+    assert reply.headers.get_all("Access-Control-Allow-Credentials") == ["true"]
+    assert reply.headers.get_all("Vary") == ["Accept-Encoding", "Accept-Language"]

@@ -42,6 +42,16 @@ def test_quickstart_decision_is_what_the_comments_say() -> None:
     assert decision.reason is None
 
 
+def test_own_server_block_applies_the_decision_to_the_apps_headers() -> None:
+    namespace = run_block("read_request(")
+    assert namespace["status"] == 200
+    assert namespace["headers"] == [
+        ("Content-Type", "text/plain"),
+        ("Access-Control-Allow-Origin", "https://app.example.com"),
+        ("Vary", "Origin"),
+    ]
+
+
 async def send(app: Any, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

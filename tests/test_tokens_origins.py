@@ -251,3 +251,21 @@ def test_path_policies_refuse_bad_prefixes_and_values() -> None:
         PathPolicies({"api": API, "/x": "policy"})  # type: ignore[dict-item]
     assert "must start with '/'" in str(caught.value)
     assert "expected a CORSPolicy or None" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("host", "literal"),
+    [
+        ("[::1]", True),
+        ("127.0.0.1", True),
+        ("10.0.0.300", True),  # not a valid address, but read as IPv4 all the same
+        ("example.123", True),
+        ("1.2.3.example", False),
+        ("example.com", False),
+        ("localhost", False),
+    ],
+)
+def test_is_ip_literal_follows_the_url_standards_last_label_rule(host: str, literal: bool) -> None:
+    from corecors.origins import is_ip_literal
+
+    assert is_ip_literal(host) is literal

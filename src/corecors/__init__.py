@@ -1,7 +1,8 @@
 """corecors: a sans-IO CORS decision core.
 
 Build a :class:`CORSPolicy` once; for each request call :meth:`CORSPolicy.decide`
-with a :class:`RequestInfo` and apply the :class:`Decision` it returns.
+with a :class:`RequestInfo` and apply the :class:`Decision` it returns. From a server
+without an adapter, :func:`read_request` and :func:`response_headers` do both ends.
 """
 
 from .decision import (
@@ -14,6 +15,7 @@ from .decision import (
     RequestInfo,
 )
 from .errors import CORSConfigError, CORSConfigWarning
+from .exchange import read_request, response_headers
 from .policy import CORSPolicy
 from .routing import CORSDecider, PathPolicies, load_policy
 from .tokens import merge_vary
@@ -33,6 +35,8 @@ __all__ = [
     "RequestInfo",
     "load_policy",
     "merge_vary",
+    "read_request",
+    "response_headers",
 ]
 
 

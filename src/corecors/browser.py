@@ -642,6 +642,8 @@ def _method_verdict(request: BrowserRequest, methods: _TokenList) -> BrowserVerd
             message = (
                 f"the preflight response's Access-Control-Allow-Methods lists {_quote_list(near)}"
                 f" but the request's method is '{method}'; methods compare byte for byte "
+                # The wording of corecors.tokens.METHOD_CASE_RULE, written out: the oracle
+                # imports nothing from the core it checks.
                 "(browsers uppercase only DELETE, GET, HEAD, OPTIONS, POST and PUT); "
                 f"list '{method}' exactly"
             )

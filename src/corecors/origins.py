@@ -29,6 +29,7 @@ __all__ = [
     "OriginPattern",
     "OriginRegex",
     "ParsedOrigin",
+    "is_ip_literal",
     "is_loopback_host",
     "parse_origin",
     "parse_origin_pattern",
@@ -66,6 +67,13 @@ class ParsedOrigin(NamedTuple):
     port: int | None
 
 
+def is_ip_literal(host: str) -> bool:
+    """Whether ``host``, as an origin writes it, is an IP address rather than a name: an IPv6
+    address in brackets, or a host whose last label is a number (which the URL standard
+    reads as IPv4, whatever the other labels hold)."""
+    return host.startswith("[") or (host[-1:].isdigit() and host.rpartition(".")[2].isdigit())
+
+
 def _valid_host(host: str) -> bool:
     """The checks the regular expression cannot make: IP literals and the total length."""
     if host.startswith("["):
@@ -76,8 +84,8 @@ def _valid_host(host: str) -> bool:
         return f"[{address.compressed}]" == host
     if len(host) > _MAX_HOST_LENGTH:
         return False
-    if host[-1].isdigit() and host.rpartition(".")[2].isdigit():
-        # A host whose last label is numeric is an IPv4 address: it must be canonical.
+    if is_ip_literal(host):
+        # An IPv4 address: it must be canonical.
         try:
             return str(ipaddress.IPv4Address(host)) == host
         except ValueError:
@@ -216,7 +224,7 @@ def parse_origin_pattern(text: str) -> OriginPattern | str:
         return f"{shown} is not a valid origin: write scheme://host[:port] in lowercase"
     if wildcard_port and parsed.port is not None:
         return f"{shown} has two ports; write either a port or ':*'"
-    if wildcard_host and (parsed.host.startswith("[") or parsed.host.replace(".", "").isdigit()):
+    if wildcard_host and is_ip_literal(parsed.host):
         return f"{shown}: an IP address has no subdomains; list the address itself"
     port = ANY_PORT if wildcard_port else parsed.port
     return OriginPattern(parsed.scheme, parsed.host, port, wildcard_host)

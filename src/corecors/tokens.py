@@ -35,6 +35,13 @@ SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
 #: Methods that fetch() and XMLHttpRequest byte-uppercase; every other method keeps its case.
 NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
 
+#: Why a method in another case is not the listed one, for messages to quote (one wording).
+METHOD_CASE_RULE = (
+    "browsers uppercase only "
+    + ", ".join(sorted(NORMALIZED_METHODS)[:-1])
+    + f" and {sorted(NORMALIZED_METHODS)[-1]}"
+)
+
 #: Methods browsers refuse to send (compared case-insensitively).
 FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
 

@@ -30,14 +30,11 @@ def _require_aiohttp() -> None:
 
 _require_aiohttp()
 
-from .middleware import (  # noqa: E402 - after the check that names the extra
-    CORS_KEY,
-    CORSMiddleware,
-    apply_decision,
-    cors_middleware,
-    route_policy,
-    setup,
-)
+# After the check that names the extra:
+from .apply import apply_decision  # noqa: E402
+from .entry_points import cors_middleware, setup  # noqa: E402
+from .middleware import CORS_KEY, CORSMiddleware  # noqa: E402
+from .routes import route_policy  # noqa: E402
 
 __all__ = [
     "CORS_KEY",

@@ -27,354 +27,61 @@ per-route policy of ``None``), in which case the response is left exactly as it 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import Any, Final
 
-from aiohttp import __version__ as aiohttp_version
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 from aiohttp.web_urldispatcher import UrlMappingMatchInfo
-from multidict import CIMultiDict, istr
-
-if TYPE_CHECKING:  # aiohttp's own dependencies, for annotations only
-    from aiohttp.abc import AbstractStreamWriter
-    from aiohttp.web_urldispatcher import _InfoDict
-    from multidict import CIMultiDictProxy
-    from yarl import URL
 
 from corecors import (
-    CORS_RESPONSE_HEADERS,
-    DEBUG_REASON_HEADER,
     OWNED_RESPONSE_HEADERS,
     CORSConfigError,
     CORSDecider,
     CORSPolicy,
     Decision,
     DecisionKind,
-    merge_vary,
 )
+from corecors.exchange import check_decider
 
-__all__ = [
-    "CORS_KEY",
-    "CORSMiddleware",
-    "apply_decision",
-    "cors_middleware",
-    "route_policy",
-    "setup",
-]
+from .apply import (
+    _DISABLED,
+    _FAST_OWNED_CHECK,
+    _FINAL_TYPES,
+    _MEMO_KEY,
+    _OWNED,
+    _VARY,
+    _VARY_ONLY_LINES,
+    _add_decision,
+    _CORSAnswer,
+    _lines,
+    _narrowed,
+    _respond,
+    apply_decision,
+)
+from .preflight import _PreflightMatch, _resolve_as
+from .request import (
+    _ORIGIN,
+    _REQUEST_HEADERS,
+    _REQUEST_METHOD,
+    _decide_preflight,
+    _header,
+    _is_preflight,
+    _is_websocket_handshake,
+    _looks_handled,
+    _routed_path,
+)
+from .routes import _POLICY_ATTRIBUTE, _check_routes, _Default, _route_override
 
 logger: logging.Logger = logging.getLogger("corecors.aiohttp")
 
-_ORIGIN: Final = hdrs.ORIGIN
-_REQUEST_METHOD: Final = hdrs.ACCESS_CONTROL_REQUEST_METHOD
-_REQUEST_HEADERS: Final = hdrs.ACCESS_CONTROL_REQUEST_HEADERS
-_REQUEST_PRIVATE_NETWORK: Final = "Access-Control-Request-Private-Network"
-_VARY: Final = hdrs.VARY
-_OWNED: Final = CORS_RESPONSE_HEADERS
-_ISTR_NAMES: Final = {name: istr(name) for name in (*CORS_RESPONSE_HEADERS, DEBUG_REASON_HEADER)}
-_MEMO_KEY: Final = "corecors_aiohttp"
-
-_POLICY_ATTRIBUTE: Final = "__corecors_policy__"
-_DISABLED: Final = DecisionKind.DISABLED  # a module constant: enum attribute access is slow
 _PREFLIGHT_ALLOWED: Final = DecisionKind.PREFLIGHT_ALLOWED
 _HTTP_EXCEPTION: Final = web.HTTPException
 #: What handlers return most: a plain ``web.Response`` (never a protocol switch).
 _PLAIN_RESPONSE: Final = web.Response
 #: Stands in where a decision is never read (``_Rules.no_origin`` off the fast path).
 _UNUSED_DECISION: Final = Decision(_DISABLED, None, (), ())
-_ALLOW_METHODS: Final = "Access-Control-Allow-Methods"
-_MAX_AGE: Final = "Access-Control-Max-Age"
-
-
-class _Default:
-    """Marks "no per-route override": the application's policy applies."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<default policy>"
-
-
-_DEFAULT: Final = _Default()
-
-#: Set once :func:`route_policy` has decorated anything, so that applications that never
-#: use the decorator (nor a ``routes`` mapping) skip the per-route lookup entirely.
-_decorators_used = False
-
-_H = TypeVar("_H")
-Override = CORSDecider | None | _Default
-
-
-def _keys_are_case_insensitive() -> bool:
-    """Whether ``CIMultiDict.keys().isdisjoint`` compares case-insensitively (multidict 6+)."""
-    sample = web.StreamResponse(headers={"Access-Control-Allow-Origin": "*"}).headers
-    return not sample.keys().isdisjoint({"access-control-allow-origin"})
-
-
-_FAST_OWNED_CHECK: Final = _keys_are_case_insensitive()
-
-
-# -- applying a decision ----------------------------------------------------------------
-
-
-def apply_decision(headers: CIMultiDict[str], decision: Decision) -> None:
-    """Write ``decision`` into a response's (still mutable) ``headers``.
-
-    The one place where corecors_aiohttp touches response headers. A ``DISABLED``
-    decision changes nothing. Otherwise every header corecors owns
-    (:data:`corecors.OWNED_RESPONSE_HEADERS`) that the application set is removed, the
-    decision's headers are added, and the decision's ``Vary`` names are merged into the
-    response's ``Vary`` (case-insensitively, without duplicates, ``Vary: *`` left alone;
-    several ``Vary`` lines become one when something is added).
-    """
-    if decision.kind is _DISABLED:
-        return
-    if not _FAST_OWNED_CHECK or not headers.keys().isdisjoint(OWNED_RESPONSE_HEADERS):
-        for name in _OWNED:
-            headers.popall(name, None)
-    _add_decision(headers, decision)
-
-
-#: Header lines of decisions that carry only a ``Vary`` (refusals), by their Vary names.
-#: Those come from policies, never from requests; the bound is a safety net.
-_VARY_ONLY_LINES: dict[tuple[str, ...], tuple[tuple[istr, str], ...]] = {}
-_VARY_ONLY_LIMIT: Final = 256
-
-
-def _lines(decision: Decision) -> tuple[tuple[istr, str], ...]:
-    """The decision's headers and ``Vary`` line, names as ``istr`` (which a ``CIMultiDict``
-    stores without lowercasing them again). Kept with the decision when the core built it
-    in advance (its ``_memo``); built anew for the others."""
-    memo = decision._memo
-    if memo is not None:
-        lines = memo.get(_MEMO_KEY)
-        if lines is not None:
-            return lines  # type: ignore[return-value]
-    elif not decision.headers:
-        # A refusal, built per request by the core: its only line is the policy's Vary,
-        # one of a few fixed tuples, so the encoded line is kept by that tuple.
-        lines = _VARY_ONLY_LINES.get(decision.vary)
-        if lines is None:
-            lines = ((_VARY, ", ".join(decision.vary)),) if decision.vary else ()
-            if len(_VARY_ONLY_LINES) < _VARY_ONLY_LIMIT:
-                _VARY_ONLY_LINES[decision.vary] = lines
-        return lines
-    names = _ISTR_NAMES
-    lines = tuple((names.get(name) or istr(name), value) for name, value in decision.headers)
-    if decision.vary:
-        lines += ((_VARY, ", ".join(decision.vary)),)
-    if memo is not None:
-        memo[_MEMO_KEY] = lines
-    return lines
-
-
-def _add_decision(headers: CIMultiDict[str], decision: Decision) -> None:
-    """Add the decision's headers and merge its ``Vary`` (no owned header is present)."""
-    vary = decision.vary
-    if not vary or _VARY not in headers:
-        # Nearly always: nothing to merge with, so the decision's lines go in as they are.
-        headers.extend(_lines(decision))
-        return
-    if decision.headers:
-        headers.extend(decision.headers)
-    existing = headers.getall(_VARY)
-    current = existing[0] if len(existing) == 1 else ", ".join(existing)
-    merged = merge_vary(current, vary)
-    if merged is not current and merged is not None:
-        headers[_VARY] = merged
-
-
-def _narrowed(decision: Decision, method: str, *, cache: bool) -> Decision:
-    """An allowed preflight answer that lists only the requested ``method``; with
-    ``cache=False``, one the browser does not cache at all (``Max-Age: 0``: without the
-    header browsers cache for five seconds), for when it allows request headers, which
-    browsers cache for the URL whatever the method."""
-    lines: list[tuple[str, str]] = []
-    for name, value in decision.headers:
-        if name == _ALLOW_METHODS:
-            value = method
-        elif name == _MAX_AGE and not cache:
-            continue
-        lines.append((name, value))
-    if not cache:
-        lines.append((_MAX_AGE, "0"))
-    return Decision(decision.kind, decision.status, tuple(lines), decision.vary)
-
-
-class _CORSResponse(web.Response):
-    """A response corecors built itself (a preflight answer, a refused WebSocket handshake).
-
-    Its headers are final; the prepare hook recognizes it and leaves it alone.
-    """
-
-
-class _CORSAnswer(web.HTTPException):
-    """A preflight answer or a refused WebSocket handshake, raised while routing.
-
-    Raised from the router's resolution, it reaches aiohttp's server before any middleware
-    or handler runs, and is sent as it is. Its headers are final (built from the decision's
-    lines, encoded once per policy); the prepare hook leaves it alone.
-    """
-
-    def __init__(self, status: int, lines: tuple[tuple[istr, str], ...]) -> None:
-        # Not HTTPException.__init__: no reason check, no default text body.
-        web.Response.__init__(self, status=status)
-        self._headers.extend(lines)
-
-    async def prepare(self, request: web.BaseRequest) -> AbstractStreamWriter | None:
-        # A raised exception's traceback holds the frame that caught it, which holds the
-        # exception: a reference cycle per request, left to the garbage collector. Sending
-        # the answer is the last use of the traceback, so it is dropped here.
-        self.__traceback__ = None
-        return await super().prepare(request)
-
-
-#: Responses corecors built itself, whose headers are final.
-_FINAL_TYPES: Final = frozenset({_CORSResponse, _CORSAnswer})
-
-
-def _respond(decision: Decision) -> web.Response:
-    assert decision.status is not None
-    response = _CORSResponse(status=decision.status)
-    _add_decision(response.headers, decision)
-    return response
-
-
-# -- reading a request ------------------------------------------------------------------
-
-
-def _header(headers: CIMultiDictProxy[str], name: str) -> str | None:
-    """A request header's value, repeated lines joined with ``","``; ``None`` when absent."""
-    values = headers.getall(name, None)
-    if values is None:
-        return None
-    return values[0] if len(values) == 1 else ",".join(values)
-
-
-def _is_preflight(headers: CIMultiDictProxy[str]) -> bool:
-    """For an ``OPTIONS`` request: whether it is a CORS preflight (Origin and ACRM sent)."""
-    return _ORIGIN in headers and _REQUEST_METHOD in headers
-
-
-def _looks_handled(headers: CIMultiDict[str]) -> bool:
-    """Whether a prepared response shows signs of a CORS decision (``apply_decision``
-    called by the handler itself): an ``Access-Control-Allow-Origin`` or ``Vary: Origin``."""
-    if hdrs.ACCESS_CONTROL_ALLOW_ORIGIN in headers:
-        return True
-    vary = ",".join(headers.getall(_VARY, ()))
-    return "origin" in (name.strip(" \t").lower() for name in vary.split(","))
-
-
-def _routed_path_attribute() -> str:
-    """Which form of the path aiohttp's router matches: from 3.10.6 on, ``path_safe``
-    (percent-decoded except ``%2F`` and ``%25``); before, the raw path."""
-    version = tuple(int(part) for part in aiohttp_version.split(".")[:3] if part.isdigit())
-    return "path_safe" if version >= (3, 10, 6) else "raw_path"
-
-
-_ROUTED_PATH: Final = _routed_path_attribute()
-
-
-def _routed_path(request: web.BaseRequest) -> str:
-    """The path as aiohttp's router matches it, which is what per-path policies see.
-
-    ``request.path`` is fully decoded: ``/ws/public%2Fprivate`` reads ``/ws/public/private``
-    there, while the router serves it from ``/ws/{channel}``. A policy chosen on the
-    decoded path would follow a route the request never reaches.
-    """
-    path: str = getattr(request.rel_url, _ROUTED_PATH)
-    return path
-
-
-def _decide_preflight(decider: CORSDecider, request: web.Request, by_path: bool) -> Decision:
-    """The decision for a preflight under ``decider`` (``by_path``: it needs the path)."""
-    headers = request.headers
-    return decider.decide_fields(
-        "OPTIONS",
-        _header(headers, _ORIGIN),
-        _header(headers, _REQUEST_METHOD),
-        _header(headers, _REQUEST_HEADERS),
-        _header(headers, _REQUEST_PRIVATE_NETWORK) == "true",
-        _routed_path(request) if by_path else "/",
-    )
-
-
-def _is_websocket_handshake(headers: CIMultiDictProxy[str]) -> bool:
-    upgrade = headers.get(hdrs.UPGRADE)
-    return upgrade is not None and upgrade.strip().lower() == "websocket"
-
-
-# -- choosing a policy --------------------------------------------------------------------
-
-
-def _check_decider(policy: object, what: str, *, optional: bool) -> None:
-    if policy is None and optional:
-        return
-    if not isinstance(policy, CORSDecider):
-        expected = "a corecors.CORSPolicy or corecors.PathPolicies"
-        if optional:
-            expected += " (or None to leave those responses alone)"
-        raise TypeError(f"{what} must be {expected}, not {type(policy).__name__}")
-
-
-def _check_routes(routes: Mapping[str, CORSDecider | None] | None) -> dict[str, CORSDecider | None]:
-    if routes is None:
-        return {}
-    if not isinstance(routes, Mapping):
-        raise TypeError(
-            f"routes must map route names to policies, not {type(routes).__name__}: "
-            'write routes={"route-name": policy}'
-        )
-    checked: dict[str, CORSDecider | None] = {}
-    for name, policy in routes.items():
-        if not isinstance(name, str):
-            raise TypeError(f"routes: route names must be strings, not {name!r}")
-        _check_decider(policy, f"routes[{name!r}]", optional=True)
-        checked[name] = policy
-    return checked
-
-
-def route_policy(policy: CORSDecider | None) -> Callable[[_H], _H]:
-    """Decorate a handler (function or ``web.View`` class) with its own policy.
-
-    The policy overrides the application's for every route whose handler this is,
-    preflights included; ``None`` turns CORS handling off for it (responses left
-    untouched). Put it *below* a ``RouteTableDef`` decorator so that the decorated
-    handler is the one registered::
-
-        @routes.get("/public")
-        @corecors_aiohttp.route_policy(CORSPolicy(allow_origins=["*"]))
-        async def public(request: web.Request) -> web.Response: ...
-    """
-    _check_decider(policy, "route_policy(policy)", optional=True)
-
-    def decorate(handler: _H) -> _H:
-        global _decorators_used
-        try:
-            setattr(handler, _POLICY_ATTRIBUTE, policy)
-        except (AttributeError, TypeError):
-            raise TypeError(
-                f"route_policy() decorates handler functions and web.View classes, "
-                f"not {type(handler).__name__}"
-            ) from None
-        _decorators_used = True
-        return handler
-
-    return decorate
-
-
-def _route_override(match_info: UrlMappingMatchInfo, routes: Mapping[str, Any]) -> Override:
-    """The matched route's own policy (decorator first, then ``routes`` by name)."""
-    if match_info.http_exception is not None:
-        return _DEFAULT
-    route = match_info.route
-    override: Override = getattr(route.handler, _POLICY_ATTRIBUTE, _DEFAULT)
-    if override is _DEFAULT and routes:
-        name = route.name
-        if name is not None:
-            override = routes.get(name, _DEFAULT)
-    return override
 
 
 class _Rules:
@@ -416,6 +123,8 @@ class CORSMiddleware:
     __slots__ = (
         "_app",
         "_check_websocket_origin",
+        "_decorated",
+        "_decorated_in",
         "_fast",
         "_nested",
         "_outer",
@@ -433,13 +142,19 @@ class CORSMiddleware:
         routes: Mapping[str, CORSDecider | None] | None = None,
         check_websocket_origin: bool = False,
     ) -> None:
-        _check_decider(policy, "policy", optional=False)
+        check_decider(policy)
         if not isinstance(check_websocket_origin, bool):
             raise TypeError("check_websocket_origin must be True or False")
         self._rules = _Rules(policy, _check_routes(routes))
         #: The rules, when the prepare hook may take its fast path with them: one policy,
         #: no per-route policies, no sub-application with a setup() of its own.
         self._fast: _Rules | None = None
+        #: Whether a handler this middleware governs has a route_policy() (None: not known;
+        #: setup() learns it once the routes are frozen, cors_middleware() per application).
+        self._decorated: bool | None = None
+        #: cors_middleware() only: the frozen application last asked about, and whether
+        #: one of its handlers has a route_policy().
+        self._decorated_in: tuple[web.Application, bool] | None = None
         self._check_websocket_origin = check_websocket_origin
         self._app: web.Application | None = None
         #: The router's own resolution, which setup() wraps (None without setup()).
@@ -495,13 +210,13 @@ class CORSMiddleware:
         the swap itself is one assignment. Requests already past the decision keep the
         old answer; preflights cached by browsers keep theirs for ``max_age``.
         """
-        _check_decider(policy, "policy", optional=False)
+        check_decider(policy)
         new_routes = self._rules.routes if routes is _KEEP else _check_routes(routes)
         if routes is not _KEEP and self._app is not None and self._app.frozen:
             _raise_for_unknown_routes(self._app, new_routes)
         rules = _Rules(policy, new_routes)
         self._rules = rules
-        self._fast = rules if rules.single is not None and self._nested is False else None
+        self._fast = rules if self._may_take_fast_path(rules) else None
 
     # -- per request ------------------------------------------------------------------------
 
@@ -528,15 +243,45 @@ class CORSMiddleware:
         for inner in nested:
             inner._outer = self
         self._nested = bool(nested)
+        self._decorated = _has_decorated_handlers(self._app)
+        for inner in nested:
+            assert inner._app is not None
+            inner._decorated = _has_decorated_handlers(inner._app)
         rules = self._rules
-        self._fast = rules if rules.single is not None and not nested else None
+        self._fast = rules if self._may_take_fast_path(rules) else None
         self._websocket_checks = self._check_websocket_origin or any(
             inner._check_websocket_origin for inner in nested
         )
         self._receivers = _has_foreign_receivers(self._app)
 
+    def _may_take_fast_path(self, rules: _Rules) -> bool:
+        """One policy for every request: no route of its own, no sub-application's setup()."""
+        return rules.single is not None and self._nested is False and self._decorated is False
+
+    def _per_route(self, rules: _Rules, match_info: UrlMappingMatchInfo | None = None) -> bool:
+        """Whether a route may have a policy of its own (by name, or decorated)."""
+        if rules.routes:
+            return True
+        decorated = self._decorated
+        if decorated is None and match_info is not None and self._app is None:
+            apps = match_info.apps  # none yet in a match resolved for a preflight's copy
+            if apps:
+                decorated = self._decorated_under(apps[0])
+        return decorated is not False
+
+    def _decorated_under(self, app: web.Application) -> bool:
+        """cors_middleware(): whether a handler of ``app`` (the request's outermost
+        application) has a route_policy(), learnt once the application is frozen."""
+        known = self._decorated_in
+        if known is not None and known[0] is app:
+            return known[1]
+        found = _has_decorated_handlers(app)
+        if app.frozen:
+            self._decorated_in = (app, found)
+        return found
+
     def _select(self, rules: _Rules, match_info: UrlMappingMatchInfo) -> CORSDecider | None:
-        if rules.routes or _decorators_used:
+        if self._per_route(rules, match_info):
             override = _route_override(match_info, rules.routes)
             if not isinstance(override, _Default):
                 return override
@@ -568,7 +313,9 @@ class CORSMiddleware:
         headers = request.headers
         request_method = _header(headers, _REQUEST_METHOD)
         decider: CORSDecider | None = rules.decider
-        per_route = request_method is not None and bool(rules.routes or _decorators_used)
+        # Only a middleware reads the match: while routing (setup) it is not set yet.
+        matched = request.match_info if self._app is None else None
+        per_route = request_method is not None and self._per_route(rules, matched)
         if per_route:
             assert request_method is not None
             target = await _resolve_as(router, request, request_method)
@@ -646,12 +393,7 @@ class CORSMiddleware:
         resolve = self._resolve_original
         assert resolve is not None
         rules = self._rules
-        if (
-            self._nested is False
-            and not self._receivers
-            and not rules.routes
-            and not _decorators_used
-        ):
+        if self._nested is False and not self._receivers and not self._per_route(rules):
             # One set of rules for every URL: decided without routing at all.
             decision = _decide_preflight(rules.decider, request, rules.single is None)
             if decision.status is None:
@@ -789,7 +531,7 @@ class CORSMiddleware:
                 response.__traceback__ = None
         headers = request.headers
         fast = self._fast
-        if fast is not None and not _decorators_used:
+        if fast is not None:
             # One policy for everything: no owner, no route, no path to look up.
             origins = headers.getall(_ORIGIN, None)  # _header(), inlined: hot path
             if origins is None:
@@ -827,7 +569,7 @@ class CORSMiddleware:
         if method == "OPTIONS" and _is_preflight(headers):
             return  # answered while routing, or CORS is off for it
         decider = rules.decider
-        if rules.routes or _decorators_used:
+        if self._per_route(rules):
             selected = self._select(rules, request.match_info)
             if selected is None:
                 return
@@ -858,101 +600,6 @@ class CORSMiddleware:
         _raise_for_unknown_routes(app, self._rules.routes)
 
 
-async def _resolve_as(
-    router: web.UrlDispatcher, request: web.Request, method: str
-) -> UrlMappingMatchInfo | None:
-    """The route a preflight's actual request (``method``, same URL) will reach.
-
-    Only used when per-route policies exist, so that a preflight follows the policy of
-    the handler the browser is asking about. Never raises: ``None`` on any problem.
-    """
-    try:
-        if method == hdrs.METH_OPTIONS:
-            # The copy must not be a preflight itself: routing it would decide it, which
-            # resolves a copy of it, and so on.
-            headers = CIMultiDict(request.headers)
-            headers.popall(_REQUEST_METHOD, None)
-            return await router.resolve(request.clone(method=method, headers=headers))
-        return await router.resolve(request.clone(method=method))
-    except Exception:
-        return None
-
-
-class _PreflightMatch(UrlMappingMatchInfo):
-    """A preflight matched by :class:`_PreflightResource`, with its decision."""
-
-    __slots__ = ("decision",)
-
-    def __init__(self, route: web.AbstractRoute, decision: Decision) -> None:
-        super().__init__({}, route)
-        self.decision = decision
-
-
-_NO_METHODS: Final[frozenset[str]] = frozenset()
-
-
-class _PreflightResource(web.AbstractResource):
-    """Catches the CORS preflights no route answers, so they are not routed as a 405/404.
-
-    Without it, aiohttp's router turns a preflight to a ``GET``-only path into a
-    ``405 Method Not Allowed`` match (building the exception and the middleware chain
-    anew: tens of microseconds) before any middleware runs. This resource is consulted
-    last, only for requests no other resource matched; it matches a preflight that the
-    policy answers (allowed or refused) and nothing else, and it carries the decision to
-    the middleware, which answers without deciding again. A preflight for which CORS is
-    off is not matched: the application's 405 or 404 goes out unchanged.
-
-    It lists no routes (``app.router.routes()`` does not show it) and has no name.
-    """
-
-    def __init__(self, middleware: CORSMiddleware, router: web.UrlDispatcher) -> None:
-        super().__init__()
-        self._middleware = middleware
-        self._router = router
-        self._prefix = ""
-        self._route = web.ResourceRoute(hdrs.METH_OPTIONS, self._answer, self)
-
-    @property
-    def canonical(self) -> str:
-        return self._prefix or "/"
-
-    def url_for(self, *args: str, **kwargs: str) -> URL:
-        raise RuntimeError("the corecors preflight resource has no URL")
-
-    async def resolve(self, request: web.Request) -> tuple[UrlMappingMatchInfo | None, set[str]]:
-        # Do not touch request.match_info here: it is not set yet (and is cached).
-        if request.method != hdrs.METH_OPTIONS or not _is_preflight(request.headers):
-            return None, set(_NO_METHODS)
-        decision = await self._middleware._decide_preflight(request, self._router)
-        if decision is None or decision.status is None:
-            return None, set(_NO_METHODS)
-        return _PreflightMatch(self._route, decision), set(_NO_METHODS)
-
-    async def _answer(self, request: web.Request) -> web.StreamResponse:
-        # The middleware answers first; this is only reached if it is not in the chain.
-        match_info = request.match_info
-        assert isinstance(match_info, _PreflightMatch)
-        return _respond(match_info.decision)
-
-    def add_prefix(self, prefix: str) -> None:
-        self._prefix = prefix + self._prefix
-
-    def get_info(self) -> _InfoDict:
-        return {"prefix": self._prefix}
-
-    def raw_match(self, path: str) -> bool:
-        return False
-
-    def __len__(self) -> int:
-        return 0
-
-    def __iter__(self) -> Iterator[web.AbstractRoute]:
-        return iter(())
-
-    def __repr__(self) -> str:
-        return f"<corecors preflight resource {self.canonical}>"
-
-
 def _subapps(app: web.Application) -> list[web.Application]:
     """The sub-applications of ``app`` (``add_subapp``, ``add_domain``), at any depth."""
     found = []
@@ -979,6 +626,23 @@ def _has_foreign_receivers(app: web.Application) -> bool:
             if not isinstance(owner, CORSMiddleware) or receiver != owner._on_response_prepare:
                 return True
     return False
+
+
+def _has_decorated_handlers(app: web.Application) -> bool:
+    """Whether a handler of ``app``, or of a sub-application that inherits its policy,
+    has a :func:`route_policy` (read once the routes are frozen)."""
+    if any(hasattr(route.handler, _POLICY_ATTRIBUTE) for route in app.router.routes()):
+        return True
+    return any(
+        isinstance(subapp, web.Application)
+        and CORS_KEY not in subapp
+        and _has_decorated_handlers(subapp)
+        for subapp in (
+            resource.get_info().get("app")
+            for resource in app.router.resources()
+            if isinstance(resource, web.PrefixedSubAppResource)
+        )
+    )
 
 
 def _route_names(app: web.Application) -> set[str]:
@@ -1008,100 +672,3 @@ def _raise_for_unknown_routes(app: web.Application, routes: Mapping[str, object]
 #: Where :func:`setup` stores the application's :class:`CORSMiddleware`
 #: (``app[corecors_aiohttp.CORS_KEY].set_policy(...)``).
 CORS_KEY: Final[web.AppKey[CORSMiddleware]] = web.AppKey("corecors", CORSMiddleware)
-
-
-# -- the two entry points -----------------------------------------------------------------
-
-
-def setup(
-    app: web.Application,
-    policy: CORSDecider,
-    *,
-    routes: Mapping[str, CORSDecider | None] | None = None,
-    check_websocket_origin: bool = False,
-) -> CORSMiddleware:
-    """Apply ``policy`` to every response of ``app``: the one line that covers everything.
-
-    Adds no middleware. Wraps ``app.router.resolve``, so that preflights (and refused
-    WebSocket handshakes) are answered while routing, before any middleware --
-    authentication included -- runs; registers a router resource consulted last that
-    matches only the preflights no route answers (no route is added); and registers a
-    :class:`CORSMiddleware` on ``app.on_response_prepare``, so that every other response
-    gets its headers exactly once, at prepare time: returned and raised responses,
-    ``StreamResponse``s prepared in the handler, ``FileResponse``s and static files, the
-    router's 404 and 405, aiohttp's 500 for unhandled exceptions. Routes need no
-    registration, including those added later, ``web.View`` classes and sub-applications
-    (``add_subapp``, ``add_domain``), which inherit ``policy`` unless ``setup`` was called
-    on them too.
-
-    ``policy``: a ``CORSPolicy``, or a ``PathPolicies`` for policies by path prefix.
-    ``routes``: policies by route name, overriding ``policy`` (``None``: CORS off for that
-    route). See also :func:`route_policy`. ``check_websocket_origin``: refuse WebSocket
-    handshakes from origins the policy does not allow, with 403 (off by default:
-    handshakes pass through untouched).
-
-    Call it before the application starts, and on a sub-application before
-    ``add_subapp``/``add_domain`` (aiohttp freezes a sub-application's signals then).
-    Returns the :class:`CORSMiddleware`, whose :meth:`~CORSMiddleware.set_policy` swaps
-    the policy at run time; it is also stored as ``app[corecors_aiohttp.CORS_KEY]``.
-    """
-    if not isinstance(app, web.Application):
-        raise TypeError(f"setup() needs an aiohttp.web.Application, not {type(app).__name__}")
-    if CORS_KEY in app:
-        raise RuntimeError(
-            "corecors_aiohttp.setup() was already called for this application; use "
-            "app[corecors_aiohttp.CORS_KEY].set_policy(...) to change the policy"
-        )
-    if app.pre_frozen:
-        raise RuntimeError(
-            "corecors_aiohttp.setup() must be called before the application starts, and "
-            "on a sub-application before it is added with add_subapp()/add_domain()"
-        )
-    if any(isinstance(middleware, CORSMiddleware) for middleware in app.middlewares):
-        raise RuntimeError(
-            "this application already has a cors_middleware() in its middlewares; use "
-            "either setup() or cors_middleware(), not both (setup() covers more)"
-        )
-    middleware = CORSMiddleware(
-        policy, routes=routes, check_websocket_origin=check_websocket_origin
-    )
-    middleware._app = app
-    app[CORS_KEY] = middleware
-    router = app.router
-    middleware._resolve_original = router.resolve
-    router.resolve = middleware._resolve_first  # type: ignore[method-assign]
-    router.register_resource(_PreflightResource(middleware, router))
-    app.on_response_prepare.append(middleware._on_response_prepare)
-    app.on_startup.append(middleware._on_startup)
-    return middleware
-
-
-def cors_middleware(
-    policy: CORSDecider,
-    *,
-    routes: Mapping[str, CORSDecider | None] | None = None,
-    check_websocket_origin: bool = False,
-) -> CORSMiddleware:
-    """The middleware alone, for ``web.Application(middlewares=[...])``. Prefer :func:`setup`.
-
-    Put it first in the list so that preflights are answered before authentication.
-    It answers preflights (for every path, routed or not), adds the headers to the
-    responses handlers return and to raised ``web.HTTPException``s (including the
-    router's 404/405 and those from sub-applications), and merges ``Vary``.
-
-    **What it cannot cover** (a middleware only sees what passes back through it):
-
-    * a response the handler prepared before returning (a ``StreamResponse`` after
-      ``await response.prepare(request)``, anything streamed): its headers are already
-      on the wire;
-    * the 500 response aiohttp builds for an unhandled exception, after every middleware
-      has been left.
-
-    Each of those logs a warning on the ``corecors.aiohttp`` logger the first time it
-    happens. :func:`setup` covers both, through ``app.on_response_prepare``, and costs
-    less: a middleware makes aiohttp rebuild the middleware chain for every 404 and 405,
-    and a preflight to a path without an ``OPTIONS`` route reaches it only after the
-    router built a 405. Add it once per application; for sub-applications with their own
-    policies use :func:`setup` on them.
-    """
-    return CORSMiddleware(policy, routes=routes, check_websocket_origin=check_websocket_origin)

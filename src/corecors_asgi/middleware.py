@@ -29,6 +29,7 @@ from corecors import (
     merge_vary,
 )
 from corecors.decision import AsgiHeaders, asgi_header_lines
+from corecors.exchange import check_decider
 from corecors.links import doc_url
 from corecors.policy import MAX_INPUT_LIMIT, _unknown_key_problems
 
@@ -350,7 +351,7 @@ class CORSMiddleware:
         self.check_websocket_origin: bool = check_websocket_origin
         self._refusal: CORSConfigError | None = None
         try:
-            self._policy: CORSDecider = _check_decider(
+            self._policy: CORSDecider = check_decider(
                 _decider_from_arguments(
                     policy,
                     allow_origins,
@@ -384,7 +385,7 @@ class CORSMiddleware:
 
     @policy.setter
     def policy(self, policy: CORSDecider) -> None:
-        self._policy = _check_decider(policy)
+        self._policy = check_decider(policy)
         self._refusal = None
 
     def __repr__(self) -> str:
@@ -656,17 +657,6 @@ async def _send_error(send: Send, lines: AsgiHeaders, method: str) -> None:
     await send({"type": "http.response.start", "status": 500, "headers": headers})
     body = b"" if method == "HEAD" else _ERROR_BODY
     await send({"type": "http.response.body", "body": body, "more_body": False})
-
-
-def _check_decider(policy: object) -> CORSDecider:
-    if not isinstance(policy, CORSDecider):
-        raise CORSConfigError(
-            [
-                "policy must be a corecors.CORSPolicy, a corecors.PathPolicies or another "
-                f"CORSDecider, not {type(policy).__name__}"
-            ]
-        )
-    return policy
 
 
 class _RefusedConfiguration:

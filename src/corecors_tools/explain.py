@@ -1,7 +1,9 @@
 """``corecors explain``: one request through a policy and the browser's checks, step by step.
 
-Pure: no I/O. The policy decides each exchange exactly as an adapter would ask it to, and
-:mod:`corecors.browser` (the independent browser model) judges the answer.
+Pure: no I/O. Each exchange goes through :mod:`corecors.exchange` -- the request read from
+the header lines the browser sends, the decision applied to the response -- as a server
+without an adapter would do it, and :mod:`corecors.browser` (the independent browser model)
+judges the answer.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from typing import Any
 
 from corecors import browser
 from corecors.decision import Decision, DecisionKind
+from corecors.exchange import read_request, response_headers
 from corecors.routing import CORSDecider, PathPolicies
-from corecors.tokens import merge_vary
 
 __all__ = ["Step", "explain", "governing_table"]
 
@@ -52,14 +54,6 @@ class Step:
             "browser_message": self.browser_message,
             "exposed_headers": self.exposed,
         }
-
-
-def _response_headers(decision: Decision) -> list[tuple[str, str]]:
-    headers = list(decision.headers)
-    vary = merge_vary(None, decision.vary)
-    if vary:
-        headers.append(("Vary", vary))
-    return headers
 
 
 def governing_table(decider: CORSDecider, path: str) -> str | None:
@@ -116,18 +110,10 @@ def explain(
     steps: list[Step] = []
     if browser.needs_preflight(request):
         sent = browser.preflight_request_headers(request)
-        fields = {name.lower(): value for name, value in sent}
-        decision = decider.decide_fields(
-            "OPTIONS",
-            origin,
-            fields.get("access-control-request-method"),
-            fields.get("access-control-request-headers"),
-            fields.get("access-control-request-private-network") == "true",
-            path,
-        )
+        decision = decider.decide(read_request("OPTIONS", path, sent))
         # A preflight the policy does not answer reaches the application; show that.
         status = decision.status if decision.status is not None else 200
-        response = _response_headers(decision)
+        response = response_headers(decision)
         verdict = browser.check_preflight(request, status, response)
         steps.append(
             Step(
@@ -146,11 +132,11 @@ def explain(
         if not verdict.ok:
             return False, steps
     actual_method = browser.normalize_method(method)
-    decision = decider.decide_fields(actual_method, origin, None, None, False, path)
-    response = _response_headers(decision)
+    sent = [("Origin", origin), *browser.request_header_list(headers)]
+    decision = decider.decide(read_request(actual_method, path, sent))
+    response = response_headers(decision)
     verdict = browser.check_response(request, 200, response)
     exposed = sorted(verdict.exposed_headers) if verdict.ok else []
-    sent = [("Origin", origin), *browser.request_header_list(headers)]
     steps.append(
         Step(
             "actual",

@@ -37,7 +37,7 @@ from corecors.decision import (
     MAX_AGE,
 )
 from corecors.origins import parse_origin
-from corecors.tokens import NORMALIZED_METHODS, is_token
+from corecors.tokens import METHOD_CASE_RULE, NORMALIZED_METHODS, is_token
 
 from .status import ExitStatus, Severity
 
@@ -569,8 +569,8 @@ def _method_case_faults(request: BrowserRequest, headers: Headers) -> list[Findi
                 "error",
                 "preflight",
                 f"Access-Control-Allow-Methods lists {near[0]!r} but the browser asks for "
-                f"{method!r}; methods compare byte for byte (browsers uppercase only DELETE, "
-                f"GET, HEAD, OPTIONS, POST and PUT); list {method!r} exactly",
+                f"{method!r}; methods compare byte for byte ({METHOD_CASE_RULE}); "
+                f"list {method!r} exactly",
             )
         )
     lowercase = [
