@@ -129,17 +129,11 @@ class _Locator:
 
     def line(self, problem: Problem) -> int | None:
         """The line ``problem`` is about: the element of its key, the key, or its table."""
-        positions = self.positions
-        table = _table_path(problem.table)
-        line = None
-        if problem.key is not None:
-            path = (*table, problem.key)
-            line = positions.item_line(path, problem.value) or positions.key_line(path)
+        line = self.positions.line_of(_table_path(problem.table), problem.key, problem.value)
         if line is None and problem.table is not None:
             # "/api" and "/api/" both configured: point at a spelling of it.
-            normalized = _table_path(problem.table.rstrip("/") or "/")
-            line = positions.table_line(table) or positions.table_line(normalized)
-        return line if line is not None else positions.table_line(table)
+            return self.positions.table_line(_table_path(problem.table.rstrip("/") or "/"))
+        return line
 
 
 # ----------------------------------------------------------------------------------------
