@@ -187,7 +187,9 @@ class PathPolicies:
         request_private_network: bool = False,
         path: str = "/",
     ) -> Decision:
-        policy = self.policy_for(path)
+        # policy_for, without its call: this is every request's path.
+        prefix = self.prefix_for(path)
+        policy = self.default if prefix is None else self._prefixes[prefix]
         if policy is None:
             return _PASS_THROUGH
         return policy.decide_fields(
