@@ -45,9 +45,7 @@ class Problem(str):
         table: str | None = None,
     ) -> Problem:
         problem = super().__new__(cls, message)
-        attributes = {"code": code, "key": key, "value": value, "table": table}
-        for name, attribute in attributes.items():
-            object.__setattr__(problem, name, attribute)
+        problem.__dict__.update(code=code, key=key, value=value, table=table)
         return problem
 
     def __setattr__(self, name: str, value: object) -> None:
