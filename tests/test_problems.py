@@ -184,3 +184,19 @@ def test_review_checks_past_structural_problems_and_names_every_prefix_twice_spe
     with pytest.raises(CORSConfigError) as caught:
         load_policy(config)
     assert [p.code for p in caught.value.problems] == ["duplicate-path-prefix", "unknown-key"]
+
+
+def test_a_policy_has_every_validated_setting_as_its_attribute() -> None:
+    """CORSPolicy adopts the first fields of the validated configuration by position."""
+    from corecors.validation import PUBLIC_SETTINGS, PolicyConfig
+
+    assert PolicyConfig._fields[: len(PUBLIC_SETTINGS)] == PUBLIC_SETTINGS
+    policy = CORSPolicy(allow_origins=[APP], allow_methods=["put"], max_age=7, debug=True)
+    assert (policy.allow_origins, policy.allow_methods, policy.max_age, policy.debug) == (
+        (APP,),
+        ("PUT",),
+        7,
+        True,
+    )
+    assert policy.max_request_headers_count == 64
+    assert policy.warnings == ()

@@ -19,7 +19,13 @@ from .decision import CompiledPolicy
 from .errors import CORSConfigError, CORSConfigWarning, Findings, Problem
 from .origin_checks import _suffix_rules as _suffix_rules  # for the regex audit's tests
 from .origins import OriginPredicate
-from .validation import MAX_AGE_LIMIT, MAX_INPUT_LIMIT, PolicyConfig, validate_policy
+from .validation import (
+    MAX_AGE_LIMIT,
+    MAX_INPUT_LIMIT,
+    PUBLIC_SETTINGS,
+    PolicyConfig,
+    validate_policy,
+)
 
 __all__ = ["MAX_AGE_LIMIT", "MAX_INPUT_LIMIT", "POLICY_KEYS", "CORSPolicy", "read_toml"]
 
@@ -160,8 +166,8 @@ class CORSPolicy(CompiledPolicy):
 
     def _adopt(self, config: PolicyConfig) -> None:
         """Take ``config``'s settings as attributes, compile it, and freeze."""
-        for name in PolicyConfig.PUBLIC:
-            object.__setattr__(self, name, getattr(config, name))
+        for name, value in zip(PUBLIC_SETTINGS, config, strict=False):
+            object.__setattr__(self, name, value)
         self._compile(**config.compile_arguments())
         object.__setattr__(self, "_frozen", True)
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from .errors import Findings
 from .origin_checks import check_origin_regex, check_origins
@@ -28,7 +27,13 @@ from .tokens import (
     normalize_method,
 )
 
-__all__ = ["MAX_AGE_LIMIT", "MAX_INPUT_LIMIT", "PolicyConfig", "validate_policy"]
+__all__ = [
+    "MAX_AGE_LIMIT",
+    "MAX_INPUT_LIMIT",
+    "PUBLIC_SETTINGS",
+    "PolicyConfig",
+    "validate_policy",
+]
 
 #: The largest Access-Control-Max-Age accepted (Firefox's cap; Chromium caps at 7200).
 MAX_AGE_LIMIT: Final = 86400
@@ -50,12 +55,11 @@ _FLAGS: Final = (
 _LIMITS: Final = ("max_origin_length", "max_request_headers_length", "max_request_headers_count")
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyConfig:
-    """A configuration that passed validation.
+class PolicyConfig(NamedTuple):
+    """A configuration that passed validation (immutable: a named tuple, quick to build).
 
-    The first fields are :class:`~corecors.CORSPolicy`'s public attributes (``PUBLIC``); the
-    rest is what compiling it needs.
+    The first fields are :class:`~corecors.CORSPolicy`'s public attributes, in the order of
+    :data:`PUBLIC_SETTINGS`; the rest is what compiling it needs.
     """
 
     allow_origins: tuple[str, ...]
@@ -84,28 +88,6 @@ class PolicyConfig:
     header_line: tuple[str, ...]
     """The allowed request header names, spelt as configured, for the header's value."""
     exposed_line: tuple[str, ...]
-
-    PUBLIC: typing.ClassVar[tuple[str, ...]] = (
-        "allow_origins",
-        "allow_origin_regex",
-        "allow_origin_predicate",
-        "allow_null_origin",
-        "allow_methods",
-        "allow_headers",
-        "expose_headers",
-        "allow_credentials",
-        "max_age",
-        "allow_private_network",
-        "preflight_status",
-        "rejected_preflight_status",
-        "debug",
-        "dangerously_allow_insecure_origins",
-        "dangerously_allow_public_suffix_wildcards",
-        "max_origin_length",
-        "max_request_headers_length",
-        "max_request_headers_count",
-        "warnings",
-    )
 
     @property
     def any_method(self) -> bool:
@@ -140,6 +122,30 @@ class PolicyConfig:
             "max_headers_length": self.max_request_headers_length,
             "max_headers_count": self.max_request_headers_count,
         }
+
+
+#: The settings a policy has as public attributes: the first fields of :class:`PolicyConfig`.
+PUBLIC_SETTINGS: Final = (
+    "allow_origins",
+    "allow_origin_regex",
+    "allow_origin_predicate",
+    "allow_null_origin",
+    "allow_methods",
+    "allow_headers",
+    "expose_headers",
+    "allow_credentials",
+    "max_age",
+    "allow_private_network",
+    "preflight_status",
+    "rejected_preflight_status",
+    "debug",
+    "dangerously_allow_insecure_origins",
+    "dangerously_allow_public_suffix_wildcards",
+    "max_origin_length",
+    "max_request_headers_length",
+    "max_request_headers_count",
+    "warnings",
+)
 
 
 def validate_policy(options: Mapping[str, Any], findings: Findings) -> PolicyConfig | None:
@@ -182,7 +188,7 @@ def validate_policy(options: Mapping[str, Any], findings: Findings) -> PolicyCon
         "warnings": findings.doubts,
     }
     return PolicyConfig(
-        **{name: settings[name] for name in PolicyConfig.PUBLIC},
+        **{name: settings[name] for name in PUBLIC_SETTINGS},
         matcher=_matcher(patterns, regex, options),
         any_origin=any_origin,
         methods=tuple(methods),
