@@ -487,3 +487,53 @@ def test_locate_counts_lines_with_either_line_ending(crlf: bool) -> None:
         text = text.replace("\n", "\r\n")
     positions = locate(text)
     assert positions.item_line(("b",), "x") == 4
+
+
+def test_policy_findings_carry_the_checks_own_code(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        'allow_origins = ["http://app.example.com"]\nallow_credentials = true\n',
+    )
+    _, document = lint_json(path)
+    (finding,) = document["findings"]
+    assert (finding["code"], finding["rule"], finding["key"], finding["line"]) == (
+        "policy-error",
+        "insecure-origin-with-credentials",
+        "allow_origins",
+        1,
+    )
+
+
+def test_lines_come_from_what_a_problem_is_about_not_its_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reworded message keeps its line: lint reads the problem's table, key and value."""
+    from corecors.errors import Findings, Problem
+    from corecors_tools import lint
+
+    def review(config: object) -> Findings:
+        findings = Findings()
+        words = "a sentence that names no key and quotes no value"
+        findings.problems.append(Problem(words, code="x", key="allow_methods", value="PUT"))
+        findings.problems.append(Problem(words, code="y", key="debug", table="/api"))
+        findings.problems.append(Problem(words, code="z", table="/api"))
+        return findings
+
+    monkeypatch.setattr(lint, "review_policy_mapping", review)
+    text = (
+        'allow_origins = ["https://app.example.com"]\n'
+        "allow_methods = [\n"
+        '  "GET",\n'
+        '  "PUT",\n'
+        "]\n"
+        '[paths."/api"]\n'
+        'allow_origins = ["https://app.example.com"]\n'
+        "debug = true\n"
+    )
+    report = lint.lint_text(text)
+    found = [(f.rule, f.line, f.table, f.key) for f in report.findings if f.rule]
+    assert sorted(found, key=str) == [
+        ("x", 4, None, "allow_methods"),
+        ("y", 8, "/api", "debug"),
+        ("z", 6, "/api", None),
+    ]

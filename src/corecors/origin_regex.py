@@ -503,6 +503,28 @@ class _Spot:
     tail: str  # the suffix the wild label sits under ("" for the top-level domain)
 
 
+def _rule_label_spot(
+    walk: _Walk,
+    scheme: str,
+    states: frozenset[tuple[int, bool]],
+    children: frozenset[str],
+    tail: str,
+) -> _Spot | None:
+    """A host under ``tail`` whose label the regex matches with a wildcard class that happens
+    to spell one of the public-suffix rules' ``children`` labels: that puts the names under
+    the rule within anyone's reach. One example is enough: the advice is the same."""
+    for child in sorted(children - {"*"}):
+        current = states
+        for char in reversed(child):
+            current = walk.prune(walk.automaton.back_step(current, char))
+        if walk.ends_label(current, True):
+            before = walk.after_dot(current)
+            left = walk.complete_left(before) if before else None
+            name = child + "." + tail
+            return _Spot(scheme, name if left is None else left + "." + name, tail)
+    return None
+
+
 def _region_spots(
     walk: _Walk, scheme: str, start: frozenset[tuple[int, bool]]
 ) -> tuple[list[_Spot], dict[str, str]]:
@@ -541,20 +563,9 @@ def _region_spots(
             label, after = labels[0]
             spots.append(_Spot(scheme, host_with(label, after, tail), tail))
             return
-        for child in sorted(children - {"*"}):
-            if wild_here:
-                break
-            # A wildcard class that happens to spell a rule's label puts the names under
-            # that rule within anyone's reach.
-            current = states
-            for char in reversed(child):
-                current = walk.prune(walk.automaton.back_step(current, char))
-            if walk.ends_label(current, True):
-                before = walk.after_dot(current)
-                left = walk.complete_left(before) if before else None
-                name = child + "." + tail
-                spots.append(_Spot(scheme, name if left is None else left + "." + name, tail))
-                break  # one example is enough: the advice is the same
+        spelt = None if wild_here else _rule_label_spot(walk, scheme, states, children, tail)
+        if spelt is not None:
+            spots.append(spelt)
         for label, after in labels:
             if not tail and label.isdigit():
                 continue  # the host is an IPv4 address, not a domain

@@ -63,12 +63,7 @@ def governing_table(decider: CORSDecider, path: str) -> str | None:
     """
     if not isinstance(decider, PathPolicies):
         return None
-    best: str | None = None
-    for prefix in decider.paths:
-        covers = prefix == "/" or path == prefix or path.startswith(prefix + "/")
-        if covers and (best is None or len(prefix) > len(best)):
-            best = prefix
-    return best
+    return decider.prefix_for(path)
 
 
 def _why(decision: Decision, decider: CORSDecider, path: str) -> str | None:

@@ -1,27 +1,25 @@
 """``corecors lint``: check a TOML policy file and point at the line of every finding.
 
-The file is validated exactly as :func:`corecors.load_policy` validates it (errors come from
-that call), and each table is also built on its own to collect its warnings: the likely
-mistakes :class:`~corecors.CORSPolicy` issues as :class:`~corecors.CORSConfigWarning` and the
-risky-but-deliberate choices it records in ``warnings``, plus a few checks only ``lint``
-makes. Messages name the key and usually the value; :mod:`corecors_tools.tomlpos` finds the line
-they came from.
+The file is validated by :func:`corecors.routing.review_policy_mapping`: the checks of
+:func:`corecors.load_policy`, carried on past a table's first structural problem so that every
+problem is listed at once, with each table's warnings (the likely mistakes
+:class:`~corecors.CORSPolicy` issues as :class:`~corecors.CORSConfigWarning` and the
+risky-but-deliberate choices it records in ``warnings``), plus a few checks only ``lint``
+makes. Each finding is a :class:`~corecors.errors.Problem` naming its table, key and value;
+:mod:`corecors_tools.tomlpos` finds the line they came from.
 """
 
 from __future__ import annotations
 
-import ast
 import re
 import tomllib
-import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from corecors.errors import CORSConfigError, in_toml_terms
-from corecors.policy import POLICY_KEYS, CORSPolicy
-from corecors.routing import load_policy
+from corecors.errors import Findings, Problem, in_toml_terms
+from corecors.routing import PolicyTable, policy_tables, review_policy_mapping
 
 from .status import ExitStatus, Severity
 from .tomlpos import KeyPath, TomlPositions, locate
@@ -29,7 +27,6 @@ from .tomlpos import KeyPath, TomlPositions, locate
 __all__ = ["LintFinding", "LintReport", "lint_file", "lint_text"]
 
 _PATHS = "paths"
-_ENABLED = "enabled"
 _SHORTEST_USEFUL_MAX_AGE = 5  # browsers cache a preflight 5 s when Access-Control-Max-Age is absent
 _LIST_KEYS = ("allow_origins", "allow_methods", "allow_headers", "expose_headers")
 _CASE_INSENSITIVE_LISTS = frozenset({"allow_headers", "expose_headers"})
@@ -45,9 +42,6 @@ _DANGEROUS_FLAGS = {
     ),
 }
 
-# routing.py prefixes the problems of a [paths."…"] table with "paths.'/prefix': ".
-_SCOPED = re.compile(r"""paths\.('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"): """)
-_PREFIX_PROBLEM = re.compile(r"""path prefix ('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*") """)
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -58,7 +52,7 @@ class LintFinding:
     severity: Severity
     code: str
     """Stable, machine-readable: ``invalid-toml``, ``unreadable-file``, ``policy-error``,
-    ``policy-warning`` (the policy's own checks) or a lint-only code."""
+    ``policy-warning`` (the policy's own checks; ``rule`` says which) or a lint-only code."""
     message: str
     line: int | None
     """1-based line in the file; None when no single line is to blame."""
@@ -67,11 +61,15 @@ class LintFinding:
     key: str | None = None
     source: str | None = None
     """The text of ``line``, stripped."""
+    rule: str | None = None
+    """For ``policy-error`` and ``policy-warning``: the policy check's own stable code
+    (:attr:`corecors.errors.Problem.code`, e.g. ``insecure-origin-with-credentials``)."""
 
     def as_json(self) -> dict[str, Any]:
         return {
             "severity": self.severity,
             "code": self.code,
+            "rule": self.rule,
             "line": self.line,
             "table": self.table,
             "key": self.key,
@@ -111,18 +109,12 @@ class LintReport:
 
 
 # ----------------------------------------------------------------------------------------
-# Finding the line of a message
+# Finding the line of a finding
 # ----------------------------------------------------------------------------------------
 
 
 def _table_path(prefix: str | None) -> KeyPath:
     return () if prefix is None else (_PATHS, prefix)
-
-
-def _mentions(message: str, word: str) -> int:
-    """Where ``word`` occurs in ``message`` as a whole identifier; -1 if it does not."""
-    match = re.search(rf"(?<![A-Za-z0-9_]){re.escape(word)}(?![A-Za-z0-9_])", message)
-    return match.start() if match else -1
 
 
 class _Locator:
@@ -135,32 +127,13 @@ class _Locator:
             return None
         return self.lines[line - 1].strip()
 
-    def attribute(
-        self, message: str, prefix: str | None, table: Mapping[str, Any]
-    ) -> tuple[int | None, str | None]:
-        """The line (and key) a policy message about ``table`` refers to.
-
-        In order: an element, quoted as the message quotes it, of a key the message names;
-        an element of any list in the table; the first key the message names; the table.
-        """
-        base = _table_path(prefix)
-        named = sorted(
-            (position, key)
-            for key in table
-            if isinstance(key, str) and (position := _mentions(message, key)) >= 0
-        )
-        lists = [key for key in table if isinstance(table[key], list)]
-        for key in [key for _, key in named if key in lists] + lists:
-            for value in table[key]:
-                if isinstance(value, str) and repr(value) in message:
-                    line = self.positions.item_line((*base, key), value)
-                    if line is not None:
-                        return line, key
-        for _, key in named:
-            line = self.positions.key_line((*base, key))
-            if line is not None:
-                return line, key
-        return self.positions.table_line(base), None
+    def line(self, problem: Problem) -> int | None:
+        """The line ``problem`` is about: the element of its key, the key, or its table."""
+        line = self.positions.line_of(_table_path(problem.table), problem.key, problem.value)
+        if line is None and problem.table is not None:
+            # "/api" and "/api/" both configured: point at a spelling of it.
+            return self.positions.table_line(_table_path(problem.table.rstrip("/") or "/"))
+        return line
 
 
 # ----------------------------------------------------------------------------------------
@@ -168,77 +141,9 @@ class _Locator:
 # ----------------------------------------------------------------------------------------
 
 
-def _tables(config: Mapping[str, Any]) -> Iterator[tuple[str | None, Mapping[str, Any]]]:
-    """Every policy table: the top level (None), then each ``[paths."…"]`` table."""
-    top = {key: value for key, value in config.items() if key != _PATHS}
-    if top or _PATHS not in config:
-        yield None, top
-    paths = config.get(_PATHS)
-    if isinstance(paths, Mapping):
-        for prefix, table in paths.items():
-            if isinstance(table, Mapping):
-                yield str(prefix), table
-
-
-def _policy_keys(prefix: str | None, table: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The keys of a table that make its policy; None when CORS handling is off there."""
-    if prefix is None:
-        return dict(table)
-    if table.get(_ENABLED, True) is False:
-        return None
-    return {key: value for key, value in table.items() if key != _ENABLED}
-
-
-def _build(keys: Mapping[str, Any]) -> CORSPolicy | CORSConfigError:
-    with warnings.catch_warnings(record=True):  # they are in policy.warnings too
-        warnings.simplefilter("always")
-        try:
-            return CORSPolicy(**dict(keys))
-        except CORSConfigError as error:
-            return error
-
-
-def _policy_warnings(prefix: str | None, table: Mapping[str, Any]) -> list[str]:
-    """The policy's own warnings for one table, also when it has errors.
-
-    None when CORS handling is off there, or when the table has an unknown key: without the
-    misspelt key the policy is not the one meant (a misspelt ``allow_origins`` would warn
-    that no origin is allowed).
-    """
-    keys = _policy_keys(prefix, table)
-    if keys is None or any(key not in POLICY_KEYS for key in keys):
-        return []
-    return list(_build(keys).warnings)
-
-
-def _hidden_problems(config: Mapping[str, Any]) -> list[str]:
-    """Problems ``load_policy`` leaves unreported, scoped the way it scopes them.
-
-    ``load_policy`` stops validating a table at its first structural problem (an unknown key,
-    a non-boolean ``enabled``, a prefix without '/', a '/' table next to top-level keys), so
-    the known policy keys of every table that is not switched off are validated here too:
-    the file's problems are then all listed at once.
-    """
-    problems: list[str] = []
-    for prefix, table in _tables(config):
-        if prefix is not None and table.get(_ENABLED, True) is False:
-            continue
-        known = {key: value for key, value in table.items() if key in POLICY_KEYS}
-        built = _build(known)
-        if isinstance(built, CORSConfigError):
-            where = "" if prefix is None else f"paths.{prefix!r}: "
-            problems.extend(where + problem for problem in built.problems)
-    return problems
-
-
-def _lint_only(
-    prefix: str | None, table: Mapping[str, Any]
-) -> Iterator[tuple[str, str, str, tuple[str, int] | None]]:
+def _lint_only(table: Mapping[str, Any]) -> Iterator[tuple[str, str, str, tuple[str, int] | None]]:
     """Checks only lint makes: (code, key, message, element) where ``element`` is the list
     element to point at, as (value, how many equal values come before it), or None."""
-    enabled = table.get(_ENABLED, True)
-    if enabled is not True:
-        return
     max_age = table.get("max_age")
     if type(max_age) is int and 0 < max_age < _SHORTEST_USEFUL_MAX_AGE:
         yield (
@@ -275,74 +180,40 @@ def _lint_only(
             seen.add(folded)
 
 
-def _finding(
-    locator: _Locator,
-    severity: Severity,
-    code: str,
-    message: str,
-    line: int | None,
-    prefix: str | None,
-    key: str | None,
-) -> LintFinding:
-    # The policy words its advice for Python; a file's author needs it in TOML.
-    message = in_toml_terms(message)
-    return LintFinding(severity, code, message, line, prefix, key, locator.source(line))
+def _policy_finding(locator: _Locator, severity: Severity, problem: Problem) -> LintFinding:
+    line = locator.line(problem)
+    code = "policy-error" if severity == "error" else "policy-warning"
+    # Strip the "paths.'/api': " the loader puts before a table's problems: lint has a column
+    # for the table. The policy words its advice for Python; a file's author needs it in TOML.
+    message = in_toml_terms(_unscoped(problem))
+    return LintFinding(
+        severity,
+        code,
+        message,
+        line,
+        problem.table,
+        problem.key,
+        locator.source(line),
+        rule=problem.code,
+    )
 
 
-def _split_scope(problem: str) -> tuple[str | None, str]:
-    """``("/api", rest)`` for a problem routing.py scoped to a table; ``(None, problem)``."""
-    match = _SCOPED.match(problem)
-    if match is None:
-        return None, problem
-    return str(ast.literal_eval(match.group(1))), problem[match.end() :]
+def _unscoped(problem: Problem) -> str:
+    scope = "" if problem.table is None else f"paths.{problem.table!r}: "
+    return problem[len(scope) :] if scope and problem.startswith(scope) else str(problem)
 
 
-def _error_findings(
-    problems: tuple[str, ...], config: Mapping[str, Any], locator: _Locator
-) -> list[LintFinding]:
-    paths = config.get(_PATHS)
-    paths = paths if isinstance(paths, Mapping) else {}
-    top = {key: value for key, value in config.items() if key != _PATHS}
+def _lint_only_findings(table: PolicyTable, locator: _Locator) -> list[LintFinding]:
     findings = []
-    for problem in problems:
-        prefix, rest = _split_scope(problem)
-        about_prefix = _PREFIX_PROBLEM.match(problem)
-        if prefix is not None and isinstance(paths.get(prefix), Mapping):
-            line, key = locator.attribute(rest, prefix, paths[prefix])
-            if line is None:
-                line = locator.positions.table_line(_table_path(prefix))
-            problem = rest
-        elif prefix is not None:
-            line, key = locator.positions.table_line(_table_path(prefix)), None
-            problem = rest
-        elif about_prefix is not None:
-            named = str(ast.literal_eval(about_prefix.group(1)))
-            line, key = locator.positions.table_line(_table_path(named)), None
-            prefix = named
-            if line is None:  # "/api" and "/api/" both configured: point at a spelling of it
-                line = locator.positions.table_line(_table_path(named.rstrip("/") or "/"))
-        elif problem.startswith(f"'{_PATHS}'"):
-            line, key = locator.positions.key_line((_PATHS,)), _PATHS
+    for code, key, message, element in _lint_only(table.keys):
+        path = (*_table_path(table.prefix), key)
+        if element is not None:
+            line = locator.positions.item_line(path, *element)
         else:
-            line, key = locator.attribute(problem, None, top)
-        findings.append(_finding(locator, "error", "policy-error", problem, line, prefix, key))
-    return findings
-
-
-def _warning_findings(config: Mapping[str, Any], locator: _Locator) -> list[LintFinding]:
-    findings = []
-    for prefix, table in _tables(config):
-        for message in _policy_warnings(prefix, table):
-            line, key = locator.attribute(message, prefix, table)
-            findings.append(
-                _finding(locator, "warning", "policy-warning", message, line, prefix, key)
-            )
-        for code, key, message, element in _lint_only(prefix, table):
-            if element is not None:
-                line = locator.positions.item_line((*_table_path(prefix), key), *element)
-            else:
-                line = locator.positions.key_line((*_table_path(prefix), key))
-            findings.append(_finding(locator, "warning", code, message, line, prefix, key))
+            line = locator.positions.key_line(path)
+        source = locator.source(line)
+        message = in_toml_terms(message)
+        findings.append(LintFinding("warning", code, message, line, table.prefix, key, source))
     return findings
 
 
@@ -363,16 +234,12 @@ def lint_text(text: str, path: str = "<policy>") -> LintReport:
     except (ValueError, IndexError):  # pragma: no cover - only for documents tomllib rejects
         positions = TomlPositions()
     locator = _Locator(text, positions)
-    findings: list[LintFinding] = []
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always")
-        try:
-            load_policy(config)
-        except CORSConfigError as error:
-            problems = list(error.problems)
-            problems.extend(p for p in _hidden_problems(config) if p not in problems)
-            findings.extend(_error_findings(tuple(problems), config, locator))
-    findings.extend(_warning_findings(config, locator))
+    review = review_policy_mapping(config)
+    findings = [_policy_finding(locator, "error", problem) for problem in review.problems]
+    findings += [_policy_finding(locator, "warning", doubt) for doubt in review.warnings]
+    for table in policy_tables(config, Findings()):  # its problems are in the review
+        if table.enabled:
+            findings += _lint_only_findings(table, locator)
     order = {"error": 0, "warning": 1}
     findings.sort(key=lambda f: (f.line if f.line is not None else 0, order[f.severity]))
     return LintReport(path, tuple(findings))

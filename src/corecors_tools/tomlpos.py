@@ -52,6 +52,15 @@ class TomlPositions:
                 seen += 1
         return None
 
+    def line_of(self, table: KeyPath, key: str | None, value: object = None) -> int | None:
+        """The line a finding about ``value`` of ``key`` in ``table`` points at: the element
+        equal to ``value`` when ``key`` is an array holding it, else the key, else the table."""
+        line = None
+        if key is not None:
+            path = (*table, key)
+            line = self.item_line(path, value) or self.key_line(path)
+        return line if line is not None else self.table_line(table)
+
     def table_line(self, path: KeyPath) -> int | None:
         """The line of ``[path]``, or else of the first key defined under ``path``."""
         if path in self.tables:
