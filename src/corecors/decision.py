@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import ClassVar, NamedTuple
 
 from .origins import OriginMatcher, parse_origin
@@ -315,7 +315,7 @@ class _OriginRefusal(Decision):
 
 # Creating a refusal without a constructor (hot path): see _OriginRefusal.
 _new_refusal = object.__new__
-_set_refused_origin = Decision._pending.__set__  # type: ignore[attr-defined]
+_set_refused_origin: Callable[[Decision, str], None] = Decision.__dict__["_pending"].__set__
 
 
 def _origin_refusal_class(
@@ -413,6 +413,7 @@ class CompiledPolicy:
         "_preflight_vary",
         "_private_network",
         "_refused_actual",
+        "_refused_actual_unexplained",
         "_refused_preflight",
         "_refused_websocket",
         "_rejected_preflight_status",
@@ -446,6 +447,7 @@ class CompiledPolicy:
     _preflight_vary: tuple[str, ...]
     _private_network: bool
     _refused_actual: type[_OriginRefusal]
+    _refused_actual_unexplained: Decision
     _refused_preflight: type[_OriginRefusal]
     _refused_websocket: type[_OriginRefusal]
     _rejected_preflight_status: int
@@ -527,6 +529,17 @@ class CompiledPolicy:
             self._no_origin = _prebuilt(_NOT_CORS, None, (), _VARY_ORIGIN)
         # Refusals for the origin: one class each, instantiated per refusal (_OriginRefusal).
         self._refused_actual = _origin_refusal_class(self, _ACTUAL_REJECTED, None, _VARY_ORIGIN)
+        self._refused_actual_unexplained = _decision(
+            _ACTUAL_REJECTED,
+            None,
+            (),
+            _VARY_ORIGIN,
+            "the origin is not allowed by this policy (an adapter's answer, which does not "
+            "say which origin or why)",
+            Rejection.ORIGIN_NOT_ALLOWED,
+            asgi_header_lines((), _VARY_ORIGIN),
+            {},
+        )
         self._refused_preflight = _origin_refusal_class(
             self, _PREFLIGHT_REJECTED, rejected_preflight_status, self._preflight_vary
         )
@@ -611,11 +624,44 @@ class CompiledPolicy:
         if self._debug:
             return self._refuse_origin(self._refused_actual, origin)
         # _refuse_origin(), inlined: the most common refusal, explained only when read.
-        decision: Decision = _new_refusal(self._refused_actual)
-        _set_refused_origin(decision, origin)
+        refusal: Decision = _new_refusal(self._refused_actual)
+        _set_refused_origin(refusal, origin)
         if logger.isEnabledFor(_DEBUG):
-            logger.debug("CORS %s: %s", _ACTUAL_REJECTED.value, decision.reason)
-        return decision
+            logger.debug("CORS %s: %s", _ACTUAL_REJECTED.value, refusal.reason)
+        return refusal
+
+    def _decide_for_adapter(
+        self,
+        method: str,
+        origin: str | None,
+        request_method: str | None = None,
+        request_headers: str | None = None,
+        request_private_network: bool = False,
+    ) -> Decision:
+        """:meth:`decide_fields` for an adapter that applies the decision and shows it to
+        nobody: the same answer, except that an actual request refused for its origin gets
+        one refusal built in advance, whose ``reason`` does not name the origin, instead of
+        one built per request (the refusal is still logged in full when debug logging is
+        on, and explained in its header with ``debug=True``). Kept in step with
+        decide_fields by tests/test_properties.py.
+        """
+        if origin is None:
+            return self._no_origin
+        if method == "OPTIONS" and request_method is not None:
+            return self._decide_preflight(
+                origin, request_method, request_headers, request_private_network
+            )
+        if len(origin) <= self._origin_limit:
+            decision = self._actual_by_origin.get(origin)
+            if decision is not None:
+                return decision
+        if self._any_origin:
+            return self._wildcard_actual
+        if self._has_patterns and self._matcher.matches_pattern(origin):
+            return self._actual_allowed(origin)
+        if self._debug or logger.isEnabledFor(_DEBUG):
+            return self._refuse_origin(self._refused_actual, origin)
+        return self._refused_actual_unexplained
 
     def decide_websocket(self, origin: str | None, path: str = "/") -> Decision:
         """Check a WebSocket handshake's ``Origin`` (cross-site WebSocket hijacking).
@@ -775,19 +821,19 @@ class CompiledPolicy:
         """Refuse a request for its origin (``refusal``: one of this policy's refusal
         classes), explaining why only when someone asks; at once with ``debug=True``, whose
         answers carry the reason."""
+        decision: Decision = _new_refusal(refusal)
+        _set_refused_origin(decision, origin)
         if self._debug:
             rejection, reason = self._explain_origin(origin)
             return self._reject(
-                refusal.kind,
-                refusal.status,
-                refusal.vary,
+                decision.kind,
+                decision.status,
+                decision.vary,
                 rejection,
                 refusal._reason_prefix + reason,
             )
-        decision: Decision = _new_refusal(refusal)
-        _set_refused_origin(decision, origin)
         if logger.isEnabledFor(_DEBUG):
-            logger.debug("CORS %s: %s", refusal.kind.value, decision.reason)
+            logger.debug("CORS %s: %s", decision.kind.value, decision.reason)
         return decision
 
     def _reject_preflight(

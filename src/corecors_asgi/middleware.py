@@ -28,7 +28,7 @@ from corecors import (
     Rejection,
     merge_vary,
 )
-from corecors.decision import AsgiHeaders, asgi_header_lines
+from corecors.decision import AsgiHeaders, CompiledPolicy, asgi_header_lines
 from corecors.links import doc_url
 from corecors.policy import MAX_INPUT_LIMIT, _unknown_key_problems
 
@@ -326,7 +326,7 @@ class CORSMiddleware:
     request sees either the old policy or the new one, never a mix.
     """
 
-    __slots__ = ("_policy", "_refusal", "app", "check_websocket_origin", "handle_errors")
+    __slots__ = ("_refusal", "_state", "app", "check_websocket_origin", "handle_errors")
 
     def __init__(
         self,
@@ -349,8 +349,11 @@ class CORSMiddleware:
         self.handle_errors: bool = handle_errors
         self.check_websocket_origin: bool = check_websocket_origin
         self._refusal: CORSConfigError | None = None
+        # The policy and what each request reads of it in advance, in one tuple so that a
+        # request reading it once sees one policy (see _State).
+        self._state: _State
         try:
-            self._policy: CORSDecider = _check_decider(
+            decider = _check_decider(
                 _decider_from_arguments(
                     policy,
                     allow_origins,
@@ -370,7 +373,8 @@ class CORSMiddleware:
             # Raised here, the error would end the framework's first ASGI call, which servers
             # take for "lifespan unsupported" before answering every request with 500.
             self._refusal = error
-            self._policy = _REFUSED
+            decider = _REFUSED
+        self._state = _state_of(decider)
 
     @property
     def policy(self) -> CORSDecider:
@@ -380,15 +384,15 @@ class CORSMiddleware:
         """
         if self._refusal is not None:
             raise self._refusal
-        return self._policy
+        return self._state[0]
 
     @policy.setter
     def policy(self, policy: CORSDecider) -> None:
-        self._policy = _check_decider(policy)
+        self._state = _state_of(_check_decider(policy))
         self._refusal = None
 
     def __repr__(self) -> str:
-        policy = "<refused>" if self._refusal is not None else repr(self._policy)
+        policy = "<refused>" if self._refusal is not None else repr(self._state[0])
         return f"{type(self).__name__}(app={self.app!r}, policy={policy})"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -444,27 +448,45 @@ class CORSMiddleware:
             )
 
         method: str = scope["method"]
-        path: str = scope["path"]
-        try:
-            root_path = scope["root_path"]
-        except KeyError:  # optional in ASGI, but every server sets it (cheaper than .get)
-            root_path = ""
-        if root_path:
-            path = _route_path(path, root_path)
-        decision = self._policy.decide_fields(
-            method,
-            origin,
-            request_method,
-            request_headers,
-            private_network == b"true",
-            path,
-        )
+        policy, single = self._state
+        if single is None:
+            # Per-path policies (or another decider): they choose by the routed path.
+            path: str = scope["path"]
+            try:
+                root_path = scope["root_path"]
+            except KeyError:  # optional in ASGI, but every server sets it (cheaper than .get)
+                root_path = ""
+            if root_path:
+                path = _route_path(path, root_path)
+            decision = policy.decide_fields(
+                method,
+                origin,
+                request_method,
+                request_headers,
+                private_network == b"true",
+                path,
+            )
+        elif origin is None:
+            decision = single._no_origin  # this policy's answer to every request without Origin
+        else:
+            # One policy for every path (a CORSPolicy): no path to work out, and a refusal
+            # for the origin is built once, not per request (nothing here reads its reason).
+            decision = single._decide_for_adapter(
+                method, origin, request_method, request_headers, private_network == b"true"
+            )
         lines = decision._asgi  # the decision's lines, encoded in advance by the core
         if lines is None:
             lines = asgi_header_lines(decision.headers, decision.vary)
-        if decision.status is not None:
+        status = decision.status
+        if status is not None:
             # A preflight: answered here, the application is not called.
-            await _answer_preflight(send, decision, lines)
+            if status == 204:
+                # The common answer, inline (no coroutine of its own): no body, and nothing
+                # said of its length (RFC 9110).
+                await send({"type": "http.response.start", "status": 204, "headers": [*lines]})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            else:
+                await _answer_preflight(send, decision, lines)
             return
         if decision.kind is _DISABLED:
             await self.app(scope, receive, send)
@@ -511,7 +533,7 @@ class CORSMiddleware:
         root_path = scope.get("root_path")
         if root_path:
             path = _route_path(path, root_path)
-        decision = self._policy.decide_websocket(origin, path)
+        decision = self._state[0].decide_websocket(origin, path)
         if decision.status is None:
             await self.app(scope, receive, send)
             return
@@ -531,6 +553,22 @@ class CORSMiddleware:
         else:
             # Closing before accepting makes the server answer the handshake with 403.
             await send({"type": "websocket.close", "code": _POLICY_VIOLATION})
+
+
+# The policy in force, and the same again when it is one policy for every path (a CORSPolicy
+# whose decide_fields is the core's own, which ignores the path): each request is then
+# decided without its path, through _decide_for_adapter. None otherwise: the policy is asked
+# about each request, with its path.
+_State = tuple[CORSDecider, CompiledPolicy | None]
+
+
+def _state_of(policy: CORSDecider) -> _State:
+    if (
+        isinstance(policy, CompiledPolicy)
+        and type(policy).decide_fields is CompiledPolicy.decide_fields
+    ):
+        return policy, policy
+    return policy, None
 
 
 def _joined_request_fields(
@@ -590,12 +628,10 @@ def _route_path(path: str, root_path: str) -> str:
 
 
 async def _answer_preflight(send: Send, decision: Decision, lines: AsgiHeaders) -> None:
-    """Answer a preflight: the decision's status and lines, and Starlette's short text body
-    ("OK", "Disallowed CORS origin", ...) where the status allows one (not with 204)."""
+    """Answer a preflight whose status is not 204 (sent inline by the caller): the decision's
+    status and lines, and Starlette's short text body ("OK", "Disallowed CORS origin", ...)."""
     status = decision.status
-    if status == 204:
-        headers, body = [*lines], b""  # a 204 says nothing of its length (RFC 9110)
-    elif decision.allowed:
+    if decision.allowed:
         headers, body = [*lines, *_PREFLIGHT_OK_HEADERS], _PREFLIGHT_OK
     else:
         part = _REFUSED_PART.get(decision.rejection) if decision.rejection else None
