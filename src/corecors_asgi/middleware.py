@@ -466,6 +466,10 @@ class CORSMiddleware:
                 private_network == b"true",
                 path,
             )
+            if decision.kind is _DISABLED and decision.status is None:
+                # CORS is off here (a per-path policy of None): change nothing at all.
+                await self.app(scope, receive, send)
+                return
         elif origin is None:
             decision = single._no_origin  # this policy's answer to every request without Origin
         else:
@@ -487,9 +491,6 @@ class CORSMiddleware:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
             else:
                 await _answer_preflight(send, decision, lines)
-            return
-        if decision.kind is _DISABLED:
-            await self.app(scope, receive, send)
             return
         started = False
 
