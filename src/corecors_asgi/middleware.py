@@ -28,7 +28,7 @@ from corecors import (
     Rejection,
     merge_vary,
 )
-from corecors.decision import AsgiHeaders, CompiledPolicy, asgi_header_lines
+from corecors.decision import AsgiHeaders, asgi_header_lines
 from corecors.links import doc_url
 from corecors.policy import MAX_INPUT_LIMIT, _unknown_key_problems
 
@@ -326,7 +326,7 @@ class CORSMiddleware:
     request sees either the old policy or the new one, never a mix.
     """
 
-    __slots__ = ("_refusal", "_state", "app", "check_websocket_origin", "handle_errors")
+    __slots__ = ("_policy", "_refusal", "_state", "app", "check_websocket_origin", "handle_errors")
 
     def __init__(
         self,
@@ -349,11 +349,11 @@ class CORSMiddleware:
         self.handle_errors: bool = handle_errors
         self.check_websocket_origin: bool = check_websocket_origin
         self._refusal: CORSConfigError | None = None
-        # The policy and what each request reads of it in advance, in one tuple so that a
-        # request reading it once sees one policy (see _State).
+        # What each request reads: the policy and what is known of it in advance, in one
+        # tuple, so that a request reading it once sees one policy (see _State).
         self._state: _State
         try:
-            decider = _check_decider(
+            self._policy: CORSDecider = _check_decider(
                 _decider_from_arguments(
                     policy,
                     allow_origins,
@@ -373,8 +373,8 @@ class CORSMiddleware:
             # Raised here, the error would end the framework's first ASGI call, which servers
             # take for "lifespan unsupported" before answering every request with 500.
             self._refusal = error
-            decider = _REFUSED
-        self._state = _state_of(decider)
+            self._policy = _REFUSED
+        self._state = _state_of(self._policy)
 
     @property
     def policy(self) -> CORSDecider:
@@ -384,15 +384,16 @@ class CORSMiddleware:
         """
         if self._refusal is not None:
             raise self._refusal
-        return self._state[0]
+        return self._policy
 
     @policy.setter
     def policy(self, policy: CORSDecider) -> None:
-        self._state = _state_of(_check_decider(policy))
+        self._policy = _check_decider(policy)
         self._refusal = None
+        self._state = _state_of(self._policy)
 
     def __repr__(self) -> str:
-        policy = "<refused>" if self._refusal is not None else repr(self._state[0])
+        policy = "<refused>" if self._refusal is not None else repr(self._policy)
         return f"{type(self).__name__}(app={self.app!r}, policy={policy})"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -534,7 +535,7 @@ class CORSMiddleware:
         root_path = scope.get("root_path")
         if root_path:
             path = _route_path(path, root_path)
-        decision = self._state[0].decide_websocket(origin, path)
+        decision = self._policy.decide_websocket(origin, path)
         if decision.status is None:
             await self.app(scope, receive, send)
             return
@@ -560,14 +561,11 @@ class CORSMiddleware:
 # whose decide_fields is the core's own, which ignores the path): each request is then
 # decided without its path, through _decide_for_adapter. None otherwise: the policy is asked
 # about each request, with its path.
-_State = tuple[CORSDecider, CompiledPolicy | None]
+_State = tuple[CORSDecider, CORSPolicy | None]
 
 
 def _state_of(policy: CORSDecider) -> _State:
-    if (
-        isinstance(policy, CompiledPolicy)
-        and type(policy).decide_fields is CompiledPolicy.decide_fields
-    ):
+    if isinstance(policy, CORSPolicy) and type(policy).decide_fields is CORSPolicy.decide_fields:
         return policy, policy
     return policy, None
 
