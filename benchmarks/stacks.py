@@ -41,6 +41,9 @@ PREFLIGHT_PLAIN = "preflight"
 NOT_FOUND = "404"
 PREFLIGHTS = (PREFLIGHT_PLAIN, PREFLIGHT)
 ALL_KINDS = (NO_ORIGIN, SIMPLE_ALLOWED, SIMPLE_DISALLOWED, PREFLIGHT_PLAIN, PREFLIGHT, NOT_FOUND)
+#: What the ASGI levels measure: a 404 is the application's business there (the bare
+#: application routes nothing), so it costs a middleware what an allowed request does.
+ASGI_KINDS = (NO_ORIGIN, SIMPLE_ALLOWED, SIMPLE_DISALLOWED, PREFLIGHT_PLAIN, PREFLIGHT)
 MISSING_PATH = "/api/nowhere"
 
 #: What a browser sends besides the CORS headers (a typical fetch() from a page), as
@@ -189,6 +192,105 @@ class FixedHeadersASGI:
         await self.app(scope, receive, send_with_headers)
 
 
+_BytesLines = tuple[tuple[bytes, bytes], ...]
+_FLOOR_VARY_ORIGIN: _BytesLines = ((b"vary", b"Origin"),)
+_FLOOR_ACTUAL: dict[bytes, _BytesLines] = {
+    origin.encode(): (
+        (b"access-control-allow-origin", origin.encode()),
+        (b"access-control-allow-credentials", b"true"),
+        (b"access-control-expose-headers", ", ".join(EXPOSE).encode()),
+        (b"vary", b"Origin"),
+    )
+    for origin in (APP, ADMIN)
+}
+_FLOOR_PREFLIGHT_VARY: _BytesLines = (
+    (b"vary", b"Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+)
+_FLOOR_PREFLIGHT_HEAD = {
+    origin.encode(): (
+        (b"access-control-allow-origin", origin.encode()),
+        (b"access-control-allow-credentials", b"true"),
+        (b"access-control-max-age", str(MAX_AGE).encode()),
+        (b"access-control-allow-methods", ", ".join(METHODS).encode()),
+    )
+    for origin in (APP, ADMIN)
+}
+# Per listed origin: the answer without and with the Access-Control-Allow-Headers line.
+_FLOOR_PREFLIGHT: dict[bytes, tuple[_BytesLines, _BytesLines]] = {
+    origin: (
+        (*head, *_FLOOR_PREFLIGHT_VARY),
+        (
+            *head,
+            (b"access-control-allow-headers", ", ".join(HEADERS).encode()),
+            *_FLOOR_PREFLIGHT_VARY,
+        ),
+    )
+    for origin, head in _FLOOR_PREFLIGHT_HEAD.items()
+}
+
+
+class FloorASGI:
+    """The floor: a hand-written ASGI middleware *correct* for :func:`policy`, everything
+    prebuilt -- what a correct CORS middleware for this one policy cannot go below.
+
+    No ``Origin``: ``Vary: Origin``. A listed origin: its prebuilt lines. Another origin:
+    ``Vary: Origin`` only. A preflight: origin, method and every requested header checked,
+    then a prebuilt answer (204 with the allow lines, or 403 with the preflight's ``Vary``).
+    It reads lowercase header names only (uvicorn, Hypercorn by default and Daphne send them
+    so), trusts that the application sets no CORS header and no ``Vary`` of its own, and
+    copies the application's response start rather than changing it (an application may
+    send the same message object every time): corecors_asgi does all three in general.
+    """
+
+    VARY_ORIGIN = _FLOOR_VARY_ORIGIN
+    ACTUAL = _FLOOR_ACTUAL
+    PREFLIGHT_VARY = _FLOOR_PREFLIGHT_VARY
+    PREFLIGHT = _FLOOR_PREFLIGHT
+    METHODS = frozenset(method.encode() for method in (*METHODS, "HEAD"))
+    HEADERS = frozenset(name.encode() for name in HEADERS) | {b""}
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        origin = request_method = request_headers = None
+        for name, value in scope["headers"]:
+            if name == b"origin":
+                origin = value
+            elif name == b"access-control-request-method":
+                request_method = value
+            elif name == b"access-control-request-headers":
+                request_headers = value
+        if origin is None:
+            lines = self.VARY_ORIGIN
+        elif request_method is not None and scope["method"] == "OPTIONS":
+            await self.preflight(send, origin, request_method, request_headers)
+            return
+        else:
+            lines = self.ACTUAL.get(origin, self.VARY_ORIGIN)
+
+        def send_with_cors(message: dict[str, Any]) -> Any:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), *lines]}
+            return send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+    async def preflight(self, send: Any, origin: bytes, method: bytes, names: bytes | None) -> None:
+        answers = self.PREFLIGHT.get(origin)
+        status, lines = 403, self.PREFLIGHT_VARY
+        if answers is not None and method in self.METHODS:
+            if not names:
+                status, lines = 204, answers[0]
+            elif self.HEADERS.issuperset(name.strip(b" \t") for name in names.lower().split(b",")):
+                status, lines = 204, answers[1]
+        await send({"type": "http.response.start", "status": status, "headers": [*lines]})
+        await send({"type": "http.response.body", "body": b""})
+
+
 def asgi_stacks() -> tuple[dict[str, ASGIApp], list[str]]:
     """The ASGI applications to compare, and notes on the peers that are missing."""
     from corecors_asgi import CORSMiddleware
@@ -217,6 +319,7 @@ def asgi_stacks() -> tuple[dict[str, ASGIApp], list[str]]:
             asgi_bare, hosts=[APP, ADMIN], headers=HEADERS, methods=METHODS
         )
     stacks["fixed"] = FixedHeadersASGI(asgi_bare)
+    stacks["floor"] = FloorASGI(asgi_bare)
     stacks["corecors"] = CORSMiddleware(asgi_bare, policy=policy())
     return stacks, missing_note(present)
 

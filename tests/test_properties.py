@@ -7,17 +7,20 @@ exactly when an independent reference model of the policy says it meant to allow
 
 from __future__ import annotations
 
+import pickle
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corecors import CORSConfigWarning, CORSPolicy, Decision, DecisionKind, merge_vary
+from corecors import CORSConfigWarning, CORSPolicy, Decision, DecisionKind, Rejection, merge_vary
 from corecors.browser import BrowserRequest, needs_preflight, normalize_method, simulate
 from corecors.browser import preflight_request_headers as browser_preflight_headers
+from corecors.decision import asgi_header_lines
 from corecors.tokens import parse_request_header_names
 
 EXACT_ORIGINS = [
@@ -77,7 +80,7 @@ class PolicySpec:
     credentials: bool
     private_network: bool
 
-    def build(self) -> CORSPolicy:
+    def build(self, *, debug: bool = False) -> CORSPolicy:
         origins: list[str] = ["*"] if self.any_origin else list(self.origins)
         if self.subdomains and not self.any_origin:
             origins.append(SUBDOMAIN_PATTERN)
@@ -87,6 +90,7 @@ class PolicySpec:
             "allow_headers": [*self.headers, *(["*"] if self.any_header else [])],
             "allow_credentials": self.credentials,
             "allow_private_network": self.private_network,
+            "debug": debug,
         }
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", CORSConfigWarning)
@@ -262,6 +266,88 @@ def test_decide_never_raises_and_keeps_the_invariants(
         assert decision.status == 403
     if decision.status is None:
         assert not decision.is_preflight
+
+
+def _asgi_lines(decision: Decision) -> tuple[tuple[bytes, bytes], ...]:
+    """The ASGI lines an adapter sends for ``decision`` (encoded in advance or not)."""
+    return decision._asgi or asgi_header_lines(decision.headers, decision.vary)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    spec=policy_specs(),
+    debug=st.booleans(),
+    method=st.sampled_from(["GET", "OPTIONS", "POST", "options"]) | text,
+    origin=maybe_text | st.sampled_from(REQUEST_ORIGINS),
+    request_method=st.none() | st.sampled_from(["PUT", "GET", "patch"]) | text,
+    request_headers=maybe_text,
+    private_network=st.booleans(),
+)
+def test_the_adapters_fast_path_answers_what_decide_fields_answers(
+    spec: PolicySpec,
+    debug: bool,
+    method: str,
+    origin: str | None,
+    request_method: str | None,
+    request_headers: str | None,
+    private_network: bool,
+) -> None:
+    """_decide_for_adapter (the ASGI adapter's single-policy path) gives the same kind,
+    status, headers, Vary and encoded lines as decide_fields; only a refusal for the origin
+    may be the shared one, whose reason does not name the origin."""
+    policy = spec.build(debug=debug)
+    fields = (method, origin, request_method, request_headers, private_network)
+    general = policy.decide_fields(*fields)
+    fast = policy._decide_for_adapter(*fields)
+    assert (fast.kind, fast.status, fast.headers, fast.vary) == (
+        general.kind,
+        general.status,
+        general.headers,
+        general.vary,
+    )
+    assert _asgi_lines(fast) == _asgi_lines(general)
+    assert fast.allowed == general.allowed
+    if fast is not general:
+        assert fast == general or (
+            fast.kind is DecisionKind.ACTUAL_REJECTED
+            and general.rejection is not None
+            and not debug
+        )
+
+
+@settings(max_examples=300, deadline=None)
+@given(spec=policy_specs(), origin=text | st.sampled_from(REQUEST_ORIGINS))
+def test_a_refusal_for_the_origin_is_a_decision_like_any_other(
+    spec: PolicySpec, origin: str
+) -> None:
+    """Refusals built from a per-policy class (no constructor, explained when read) have a
+    Decision's fields, equality, hash, repr, unpacking and pickling, and name the origin."""
+    policy = spec.build()
+    for decision in (
+        policy.decide_fields("GET", origin),
+        policy.decide_fields("OPTIONS", origin, "PUT"),
+        policy.decide_websocket(origin),
+    ):
+        if decision.rejection not in (
+            Rejection.ORIGIN_NOT_ALLOWED,
+            Rejection.ORIGIN_MALFORMED,
+            Rejection.NULL_ORIGIN_NOT_ALLOWED,
+        ):
+            continue
+        assert isinstance(decision, Decision)
+        rebuilt = Decision(*decision)
+        assert rebuilt == decision
+        assert decision == rebuilt
+        assert hash(rebuilt) == hash(decision)
+        assert repr(rebuilt) == repr(decision)
+        assert pickle.loads(pickle.dumps(decision)) == decision
+        assert decision.reason is not None
+        if origin == "null":
+            assert "'null'" in decision.reason
+        assert not decision.allowed
+        assert decision.headers == ()
+        with pytest.raises(AttributeError):
+            decision.kind = DecisionKind.ACTUAL_ALLOWED
 
 
 @settings(max_examples=300, deadline=None)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Iterator
-from typing import NamedTuple
+from collections.abc import Callable, Iterator
+from typing import ClassVar, NamedTuple
 
 from .origins import OriginMatcher, parse_origin
 from .tokens import FORBIDDEN_METHODS, is_token, parse_request_header_names, printable
@@ -150,8 +150,12 @@ class Decision:
     """Header names to merge into the response's ``Vary``."""
     _reason: str | None
     _rejection: Rejection | None
-    # A refusal not explained yet: (policy, origin, prefix of the reason), else None.
-    _pending: tuple[CompiledPolicy, str, str] | None
+    # The origin of a refusal not explained yet (see _OriginRefusal), else None.
+    _pending: str | None
+    # Who explains a pending refusal, and the start of its reason (set by _OriginRefusal's
+    # per-policy subclasses; a decision with nothing pending never reads them).
+    _explainer: ClassVar[CompiledPolicy | None] = None
+    _reason_prefix: ClassVar[str] = ""
     # The headers and the Vary line as ASGI header lines (lowercase names, latin-1 bytes),
     # when known in advance (prebuilt decisions); None: the ASGI adapter encodes them.
     _asgi: AsgiHeaders | None
@@ -204,14 +208,14 @@ class Decision:
         return self.kind in (DecisionKind.PREFLIGHT_ALLOWED, DecisionKind.PREFLIGHT_REJECTED)
 
     def _explain(self) -> None:
-        pending = self._pending
-        if pending is None:
+        origin = self._pending
+        policy = self._explainer
+        if origin is None or policy is None:
             return
-        policy, origin, prefix = pending
         rejection, reason = policy._explain_origin(origin)
         set_ = object.__setattr__
         set_(self, "_rejection", rejection)
-        set_(self, "_reason", prefix + reason)
+        set_(self, "_reason", self._reason_prefix + reason)
         set_(self, "_pending", None)
 
     def _fields(self) -> tuple[object, ...]:
@@ -265,7 +269,6 @@ class _NewDecision(Decision):
         vary: tuple[str, ...],
         reason: str | None,
         rejection: Rejection | None,
-        pending: tuple[CompiledPolicy, str, str] | None,
         asgi: AsgiHeaders | None,
         memo: dict[str, object] | None = None,
     ) -> None:
@@ -275,7 +278,7 @@ class _NewDecision(Decision):
         self.vary = vary
         self._reason = reason
         self._rejection = rejection
-        self._pending = pending
+        self._pending = None
         self._asgi = asgi
         self._memo = memo
 
@@ -287,13 +290,58 @@ def _decision(
     vary: tuple[str, ...],
     reason: str | None = None,
     rejection: Rejection | None = None,
-    pending: tuple[CompiledPolicy, str, str] | None = None,
     asgi: AsgiHeaders | None = None,
     memo: dict[str, object] | None = None,
 ) -> Decision:
-    decision = _NewDecision(kind, status, headers, vary, reason, rejection, pending, asgi, memo)
+    decision = _NewDecision(kind, status, headers, vary, reason, rejection, asgi, memo)
     decision.__class__ = Decision  # type: ignore[assignment]
     return decision
+
+
+class _OriginRefusal(Decision):
+    """A refusal for the origin, explained only when its ``reason`` is read.
+
+    Everything but the origin is the same for every refusal of one kind under one policy,
+    so each policy makes one subclass per kind (:func:`_origin_refusal_class`) whose class
+    attributes hold the fields, and a refusal is an empty instance plus one slot store: the
+    origin, which the reason names. Working out the reason (parsing the origin again to tell
+    a malformed one from one not listed, quoting it safely) costs more than the rest of the
+    decision, and nobody reads it unless debug logging is on or the caller asks.
+    Its fields, equality, hash, repr and pickling are a :class:`Decision`'s.
+    """
+
+    __slots__ = ()
+
+
+# Creating a refusal without a constructor (hot path): see _OriginRefusal.
+_new_refusal = object.__new__
+_set_refused_origin: Callable[[Decision, str], None] = Decision.__dict__["_pending"].__set__
+
+
+def _origin_refusal_class(
+    policy: CompiledPolicy,
+    kind: DecisionKind,
+    status: int | None,
+    vary: tuple[str, ...],
+    prefix: str = "",
+) -> type[_OriginRefusal]:
+    """The class of one policy's refusals of one kind for the origin (see _OriginRefusal)."""
+    # Class attributes shadow the base's slots when read (a plain class attribute found
+    # first in the MRO), so the instances leave those slots empty. _reason and _rejection
+    # stay slots: they are filled when the reason is first read.
+    namespace: dict[str, object] = {
+        "__slots__": (),
+        "__module__": __name__,
+        "kind": kind,
+        "status": status,
+        "headers": (),
+        "vary": vary,
+        "_asgi": asgi_header_lines((), vary),
+        "_memo": {},
+        "_explainer": policy,
+        "_reason_prefix": prefix,
+    }
+    return type("_OriginRefusal", (_OriginRefusal,), namespace)
 
 
 _LATIN_1 = "latin-1"
@@ -322,7 +370,6 @@ _DEBUG = logging.DEBUG
 # -Headers it is the wildcard, however the request meant it.
 _STAR = "*"
 _VARY_ORIGIN = ("Origin",)
-_ASGI_VARY_ORIGIN = asgi_header_lines((), _VARY_ORIGIN)
 # Enum members as module constants: attribute access on an Enum class is slow (hot path).
 _NOT_CORS = DecisionKind.NOT_CORS
 _ACTUAL_ALLOWED = DecisionKind.ACTUAL_ALLOWED
@@ -365,7 +412,10 @@ class CompiledPolicy:
         "_preflight_tail",
         "_preflight_vary",
         "_private_network",
-        "_refused_preflight_asgi",
+        "_refused_actual",
+        "_refused_actual_unexplained",
+        "_refused_preflight",
+        "_refused_websocket",
         "_rejected_preflight_status",
         "_wildcard_actual",
         "_wildcard_preflight",
@@ -396,7 +446,10 @@ class CompiledPolicy:
     _preflight_tail: Headers
     _preflight_vary: tuple[str, ...]
     _private_network: bool
-    _refused_preflight_asgi: AsgiHeaders
+    _refused_actual: type[_OriginRefusal]
+    _refused_actual_unexplained: Decision
+    _refused_preflight: type[_OriginRefusal]
+    _refused_websocket: type[_OriginRefusal]
     _rejected_preflight_status: int
     _wildcard_actual: Decision
     _wildcard_preflight: tuple[Decision | None, Decision] | None
@@ -474,7 +527,25 @@ class CompiledPolicy:
             self._no_origin = _prebuilt(_NOT_CORS, None, wildcard_headers, ())
         else:
             self._no_origin = _prebuilt(_NOT_CORS, None, (), _VARY_ORIGIN)
-        self._refused_preflight_asgi = asgi_header_lines((), self._preflight_vary)
+        # Refusals for the origin: one class each, instantiated per refusal (_OriginRefusal).
+        self._refused_actual = _origin_refusal_class(self, _ACTUAL_REJECTED, None, _VARY_ORIGIN)
+        self._refused_actual_unexplained = _decision(
+            _ACTUAL_REJECTED,
+            None,
+            (),
+            _VARY_ORIGIN,
+            "the origin is not allowed by this policy (an adapter's answer, which does not "
+            "say which origin or why)",
+            Rejection.ORIGIN_NOT_ALLOWED,
+            asgi_header_lines((), _VARY_ORIGIN),
+            {},
+        )
+        self._refused_preflight = _origin_refusal_class(
+            self, _PREFLIGHT_REJECTED, rejected_preflight_status, self._preflight_vary
+        )
+        self._refused_websocket = _origin_refusal_class(
+            self, _ACTUAL_REJECTED, 403, _VARY_ORIGIN, "WebSocket: "
+        )
 
         # Configured exact origins are few and fixed: their answers are built now, for
         # actual requests and for the preflights that ask for configured methods and headers.
@@ -516,13 +587,10 @@ class CompiledPolicy:
 
     def decide(self, request: RequestInfo) -> Decision:
         """Decide what to do with ``request``. Never raises."""
+        # One unpacking of the named tuple: cheaper than reading its six fields by name.
+        method, origin, request_method, request_headers, private_network, path = request
         return self.decide_fields(
-            request.method,
-            request.origin,
-            request.request_method,
-            request.request_headers,
-            request.request_private_network,
-            request.path,
+            method, origin, request_method, request_headers, private_network, path
         )
 
     def decide_fields(
@@ -554,22 +622,46 @@ class CompiledPolicy:
         if self._has_patterns and self._matcher.matches_pattern(origin):
             return self._actual_allowed(origin)
         if self._debug:
-            return self._refuse_origin(_ACTUAL_REJECTED, None, _VARY_ORIGIN, (), origin)
+            return self._refuse_origin(self._refused_actual, origin)
         # _refuse_origin(), inlined: the most common refusal, explained only when read.
-        decision = _NewDecision(
-            _ACTUAL_REJECTED,
-            None,
-            (),
-            _VARY_ORIGIN,
-            None,
-            None,
-            (self, origin, ""),
-            _ASGI_VARY_ORIGIN,
-        )
-        decision.__class__ = Decision  # type: ignore[assignment]  # see _NewDecision
+        refusal: Decision = _new_refusal(self._refused_actual)
+        _set_refused_origin(refusal, origin)
         if logger.isEnabledFor(_DEBUG):
-            logger.debug("CORS %s: %s", _ACTUAL_REJECTED.value, decision.reason)
-        return decision
+            logger.debug("CORS %s: %s", _ACTUAL_REJECTED.value, refusal.reason)
+        return refusal
+
+    def _decide_for_adapter(
+        self,
+        method: str,
+        origin: str | None,
+        request_method: str | None = None,
+        request_headers: str | None = None,
+        request_private_network: bool = False,
+    ) -> Decision:
+        """:meth:`decide_fields` for an adapter that applies the decision and shows it to
+        nobody: the same answer, except that an actual request refused for its origin gets
+        one refusal built in advance, whose ``reason`` does not name the origin, instead of
+        one built per request (the refusal is still logged in full when debug logging is
+        on, and explained in its header with ``debug=True``). Kept in step with
+        decide_fields by tests/test_properties.py.
+        """
+        if origin is None:
+            return self._no_origin
+        if method == "OPTIONS" and request_method is not None:
+            return self._decide_preflight(
+                origin, request_method, request_headers, request_private_network
+            )
+        if len(origin) <= self._origin_limit:
+            decision = self._actual_by_origin.get(origin)
+            if decision is not None:
+                return decision
+        if self._any_origin:
+            return self._wildcard_actual
+        if self._has_patterns and self._matcher.matches_pattern(origin):
+            return self._actual_allowed(origin)
+        if self._debug or logger.isEnabledFor(_DEBUG):
+            return self._refuse_origin(self._refused_actual, origin)
+        return self._refused_actual_unexplained
 
     def decide_websocket(self, origin: str | None, path: str = "/") -> Decision:
         """Check a WebSocket handshake's ``Origin`` (cross-site WebSocket hijacking).
@@ -583,9 +675,7 @@ class CompiledPolicy:
             return self._no_origin
         if self._origin_allowed(origin):
             return self._wildcard_actual if self._any_origin else self._actual_allowed(origin)
-        return self._refuse_origin(
-            _ACTUAL_REJECTED, 403, _VARY_ORIGIN, _ASGI_VARY_ORIGIN, origin, "WebSocket: "
-        )
+        return self._refuse_origin(self._refused_websocket, origin)
 
     def _origin_allowed(self, origin: str) -> bool:
         """Whether ``origin`` is allowed (never hashes one longer than any listed origin)."""
@@ -636,13 +726,7 @@ class CompiledPolicy:
     ) -> Decision:
         vary = self._preflight_vary
         if not self._origin_allowed(origin):
-            return self._refuse_origin(
-                _PREFLIGHT_REJECTED,
-                self._rejected_preflight_status,
-                vary,
-                self._refused_preflight_asgi,
-                origin,
-            )
+            return self._refuse_origin(self._refused_preflight, origin)
 
         if len(method) <= self._longest_method and method in self._allowed_methods:
             # An empty configured list (only safelisted methods) still needs a valid value.
@@ -733,28 +817,23 @@ class CompiledPolicy:
         headers: Headers = ((DEBUG_REASON_HEADER, reason),) if self._debug else ()
         return _decision(kind, status, headers, vary, reason, rejection)
 
-    def _refuse_origin(
-        self,
-        kind: DecisionKind,
-        status: int | None,
-        vary: tuple[str, ...],
-        asgi: AsgiHeaders,
-        origin: str,
-        prefix: str = "",
-    ) -> Decision:
-        """Refuse a request for its origin, explaining why only when someone asks.
-
-        Working out the reason (parsing the origin again to tell a malformed one from one
-        not listed, quoting it safely) costs more than the rest of the decision, and nobody
-        reads it unless debug logging is on or the policy has ``debug=True``.
-        """
+    def _refuse_origin(self, refusal: type[_OriginRefusal], origin: str) -> Decision:
+        """Refuse a request for its origin (``refusal``: one of this policy's refusal
+        classes), explaining why only when someone asks; at once with ``debug=True``, whose
+        answers carry the reason."""
+        decision: Decision = _new_refusal(refusal)
+        _set_refused_origin(decision, origin)
         if self._debug:
             rejection, reason = self._explain_origin(origin)
-            return self._reject(kind, status, vary, rejection, prefix + reason)
-        decision = _NewDecision(kind, status, (), vary, None, None, (self, origin, prefix), asgi)
-        decision.__class__ = Decision  # type: ignore[assignment]  # see _NewDecision
+            return self._reject(
+                decision.kind,
+                decision.status,
+                decision.vary,
+                rejection,
+                refusal._reason_prefix + reason,
+            )
         if logger.isEnabledFor(_DEBUG):
-            logger.debug("CORS %s: %s", kind.value, decision.reason)
+            logger.debug("CORS %s: %s", decision.kind.value, decision.reason)
         return decision
 
     def _reject_preflight(

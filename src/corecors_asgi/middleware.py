@@ -327,7 +327,7 @@ class CORSMiddleware:
     request sees either the old policy or the new one, never a mix.
     """
 
-    __slots__ = ("_policy", "_refusal", "app", "check_websocket_origin", "handle_errors")
+    __slots__ = ("_policy", "_refusal", "_state", "app", "check_websocket_origin", "handle_errors")
 
     def __init__(
         self,
@@ -350,6 +350,9 @@ class CORSMiddleware:
         self.handle_errors: bool = handle_errors
         self.check_websocket_origin: bool = check_websocket_origin
         self._refusal: CORSConfigError | None = None
+        # What each request reads: the policy and what is known of it in advance, in one
+        # tuple, so that a request reading it once sees one policy (see _State).
+        self._state: _State
         try:
             self._policy: CORSDecider = check_decider(
                 _decider_from_arguments(
@@ -372,6 +375,7 @@ class CORSMiddleware:
             # take for "lifespan unsupported" before answering every request with 500.
             self._refusal = error
             self._policy = _REFUSED
+        self._state = _state_of(self._policy)
 
     @property
     def policy(self) -> CORSDecider:
@@ -387,6 +391,7 @@ class CORSMiddleware:
     def policy(self, policy: CORSDecider) -> None:
         self._policy = check_decider(policy)
         self._refusal = None
+        self._state = _state_of(self._policy)
 
     def __repr__(self) -> str:
         policy = "<refused>" if self._refusal is not None else repr(self._policy)
@@ -445,30 +450,49 @@ class CORSMiddleware:
             )
 
         method: str = scope["method"]
-        path: str = scope["path"]
-        try:
-            root_path = scope["root_path"]
-        except KeyError:  # optional in ASGI, but every server sets it (cheaper than .get)
-            root_path = ""
-        if root_path:
-            path = _route_path(path, root_path)
-        decision = self._policy.decide_fields(
-            method,
-            origin,
-            request_method,
-            request_headers,
-            private_network == b"true",
-            path,
-        )
+        policy, single = self._state
+        if single is None:
+            # Per-path policies (or another decider): they choose by the routed path.
+            path: str = scope["path"]
+            try:
+                root_path = scope["root_path"]
+            except KeyError:  # optional in ASGI, but every server sets it (cheaper than .get)
+                root_path = ""
+            if root_path:
+                path = _route_path(path, root_path)
+            decision = policy.decide_fields(
+                method,
+                origin,
+                request_method,
+                request_headers,
+                private_network == b"true",
+                path,
+            )
+            if decision.kind is _DISABLED and decision.status is None:
+                # CORS is off here (a per-path policy of None): change nothing at all.
+                await self.app(scope, receive, send)
+                return
+        elif origin is None:
+            decision = single._no_origin  # this policy's answer to every request without Origin
+        else:
+            # One policy for every path (a CORSPolicy): no path to work out, and a refusal
+            # for the origin is built once, not per request (nothing here reads its reason).
+            decision = single._decide_for_adapter(
+                method, origin, request_method, request_headers, private_network == b"true"
+            )
         lines = decision._asgi  # the decision's lines, encoded in advance by the core
         if lines is None:
             lines = asgi_header_lines(decision.headers, decision.vary)
-        if decision.status is not None:
+        status = decision.status
+        if status is not None:
             # A preflight: answered here, the application is not called.
-            await _answer_preflight(send, decision, lines)
-            return
-        if decision.kind is _DISABLED:
-            await self.app(scope, receive, send)
+            if status == 204:
+                # The common answer, inline (no coroutine of its own): no body, and nothing
+                # said of its length (RFC 9110).
+                await send({"type": "http.response.start", "status": 204, "headers": [*lines]})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            else:
+                await _answer_preflight(send, decision, lines)
             return
         started = False
 
@@ -534,6 +558,19 @@ class CORSMiddleware:
             await send({"type": "websocket.close", "code": _POLICY_VIOLATION})
 
 
+# The policy in force, and the same again when it is one policy for every path (a CORSPolicy
+# whose decide_fields is the core's own, which ignores the path): each request is then
+# decided without its path, through _decide_for_adapter. None otherwise: the policy is asked
+# about each request, with its path.
+_State = tuple[CORSDecider, CORSPolicy | None]
+
+
+def _state_of(policy: CORSDecider) -> _State:
+    if isinstance(policy, CORSPolicy) and type(policy).decide_fields is CORSPolicy.decide_fields:
+        return policy, policy
+    return policy, None
+
+
 def _joined_request_fields(
     headers: Iterable[tuple[bytes, bytes]],
 ) -> tuple[str | None, str | None, str | None, bytes | None]:
@@ -591,12 +628,10 @@ def _route_path(path: str, root_path: str) -> str:
 
 
 async def _answer_preflight(send: Send, decision: Decision, lines: AsgiHeaders) -> None:
-    """Answer a preflight: the decision's status and lines, and Starlette's short text body
-    ("OK", "Disallowed CORS origin", ...) where the status allows one (not with 204)."""
+    """Answer a preflight whose status is not 204 (sent inline by the caller): the decision's
+    status and lines, and Starlette's short text body ("OK", "Disallowed CORS origin", ...)."""
     status = decision.status
-    if status == 204:
-        headers, body = [*lines], b""  # a 204 says nothing of its length (RFC 9110)
-    elif decision.allowed:
+    if decision.allowed:
         headers, body = [*lines, *_PREFLIGHT_OK_HEADERS], _PREFLIGHT_OK
     else:
         part = _REFUSED_PART.get(decision.rejection) if decision.rejection else None
