@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -330,3 +331,40 @@ async def test_subapp_websocket_check_uses_the_subapps_policy(
     client = await aiohttp_client(app)
     admitted = await raw_exchange(client, "GET /public/ws HTTP/1.1", handshake_headers(EVIL))
     assert status_of(admitted) == 101
+
+
+# -- the single-policy fast path ---------------------------------------------------------------
+
+
+async def test_fast_path_refusal_is_the_policys_own(aiohttp_client: AiohttpClient) -> None:
+    """One CORSPolicy: a refused origin gets the refusal built in advance, whose lines are
+    those of the refusal decide_fields would build (Vary: Origin and nothing else)."""
+    policy = CORSPolicy(allow_origins=["https://app.example.com"])
+    app = web.Application()
+    app.router.add_get("/", ok)
+    corecors_aiohttp.setup(app, policy)
+    client = await aiohttp_client(app)
+    response = await client.get("/", headers={"Origin": "https://evil.example"})
+    expected = policy.decide_fields("GET", "https://evil.example")
+    assert not expected.allowed
+    assert [(k, v) for k, v in response.headers.items() if k.lower().startswith("access-")] == []
+    assert response.headers.getall("Vary") == [", ".join(expected.vary)]
+
+
+async def test_fast_path_asks_a_policy_subclass_that_decides_for_itself(
+    aiohttp_client: AiohttpClient,
+) -> None:
+    """A CORSPolicy subclass overriding decide_fields is asked, not bypassed by the fast path."""
+    asked: list[str | None] = []
+
+    class Recording(CORSPolicy):
+        def decide_fields(self, method: str, origin: str | None, *args: Any, **kwargs: Any) -> Any:
+            asked.append(origin)
+            return super().decide_fields(method, origin, *args, **kwargs)
+
+    app = web.Application()
+    app.router.add_get("/", ok)
+    corecors_aiohttp.setup(app, Recording(allow_origins=["https://app.example.com"]))
+    client = await aiohttp_client(app)
+    await client.get("/", headers={"Origin": "https://evil.example"})
+    assert asked[-1] == "https://evil.example"  # (the first ask, at set-up, is for no Origin)

@@ -87,7 +87,7 @@ _UNUSED_DECISION: Final = Decision(_DISABLED, None, (), ())
 class _Rules:
     """What a :class:`CORSMiddleware` applies; replaced whole, so a swap is atomic."""
 
-    __slots__ = ("decider", "no_origin", "no_origin_lines", "routes", "single")
+    __slots__ = ("decide", "decider", "no_origin", "no_origin_lines", "routes", "single")
 
     def __init__(self, decider: CORSDecider, routes: dict[str, CORSDecider | None]) -> None:
         self.decider = decider
@@ -100,6 +100,15 @@ class _Rules:
             _UNUSED_DECISION if self.single is None else self.single.decide_fields("GET", None)
         )
         self.no_origin_lines = _lines(self.no_origin)
+        #: How the fast path decides: the core's own policy answers through the adapters'
+        #: entry (an origin refusal built in advance, not per request); a subclass that
+        #: decides for itself is asked as usual.
+        self.decide: Callable[[str, str | None], Decision] = (
+            self.single._decide_for_adapter
+            if self.single is not None
+            and type(self.single).decide_fields is CORSPolicy.decide_fields
+            else decider.decide_fields
+        )
 
 
 _KEEP: Final[Any] = object()
@@ -542,7 +551,7 @@ class CORSMiddleware:
                 if method == "OPTIONS" and _REQUEST_METHOD in headers:
                     return  # a preflight: answered while routing
                 origin = origins[0] if len(origins) == 1 else ",".join(origins)
-                decision = fast.decider.decide_fields(method, origin)
+                decision = fast.decide(method, origin)
                 # _lines(), inlined: decisions built in advance, then refusals.
                 memo = decision._memo
                 if memo is not None:
