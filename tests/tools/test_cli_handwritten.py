@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "coming-from-a-hand-written-middleware.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "coming-from-a-hand-written-middleware.md"
 TEXT = DOC.read_text(encoding="utf-8")
 PYTHON: list[str] = re.findall(r"```python\n(.*?)```", TEXT, re.DOTALL)
 PROBE_BLOCK = re.compile(r"<!-- probe: (\w+) -->\n```console\n\$ (.*?)\n(.*?)```", re.DOTALL)

@@ -16,7 +16,7 @@ import pytest
 from corecors import load_policy
 from corecors_tools.tomlpos import locate
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cors.toml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cors.toml"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

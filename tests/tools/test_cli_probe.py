@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import custom_server
 
 from corecors import browser
@@ -852,6 +852,6 @@ def test_path_is_percent_encoded_like_a_browser_does(scripted: Serve) -> None:
 
 
 def test_every_finding_code_is_documented() -> None:
-    text = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text()
+    text = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text()
     missing = [code for code in FINDINGS if f"`{code}`" not in text]
     assert missing == []
