@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+
+from .command import run
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import custom_server
@@ -32,16 +33,6 @@ EVIL = "https://evil.example.net"
 
 Lines = list[tuple[str, str]]
 Reply = tuple[int, Lines]
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "corecors", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def probe_json(url: str, *args: str) -> tuple[int, dict[str, Any]]:
