@@ -5,7 +5,7 @@ exit non-zero if any hostile request takes more than a generous ceiling (1 ms by
 ``--ceiling-us``), and ``--memory`` for the million-origin run (``--requests`` to change
 the count).
 
-The table: every hostile input of ``tests/test_security.py``'s kind, decided by the core
+The table: every hostile input of ``tests/security/test_security.py``'s kind, decided by the core
 (``CORSPolicy.decide_fields``, what the adapters call) and by the ASGI middleware (raw
 header bytes in a scope, decoded by the middleware itself; a no-op application), in
 microseconds per request, and as a ratio to an ordinary browser preflight through the same

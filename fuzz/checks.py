@@ -1,6 +1,6 @@
 """What every answer must satisfy, whatever the request: shared by the atheris targets.
 
-Kept free of pytest so the harness runs on its own; ``tests/test_security.py`` states the
+Kept free of pytest so the harness runs on its own; ``tests/security/test_security.py`` states the
 same invariants for the test suite.
 """
 

@@ -2,7 +2,7 @@
 
 Sans-IO, on plain ``(name, value)`` header lines, for servers without an adapter (see
 ``examples/custom_server.py``) and for the tools. The adapters read and write headers in
-their own faster ways; tests/test_exchange.py checks that they answer exactly what these
+their own faster ways; tests/core/test_exchange.py checks that they answer exactly what these
 functions answer. :func:`check_decider` is the one check of what an adapter is given.
 """
 

@@ -4,8 +4,8 @@
 construction on its automaton (``corecors.origin_regex``): every registrable domain the
 regex can match must have been written out by its author. A regex that lets another
 registrable domain in is refused with credentials and warned about without. Every message
-says what to write. The rest of the refusal catalogue is in ``test_config.py``; SECURITY.md
-lists both.
+says what to write. The rest of the refusal catalogue is in ``tests/core/test_config.py``;
+SECURITY.md lists both.
 """
 
 from __future__ import annotations

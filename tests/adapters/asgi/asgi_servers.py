@@ -31,15 +31,15 @@ START_TIMEOUT = 10.0
 
 @contextmanager
 def uvicorn_server(app: AnyASGIApp, **options: Any) -> Iterator[int]:
-    """uvicorn (httptools) serving ``app`` on 127.0.0.1; yields the port."""
+    """uvicorn (httptools unless ``http=`` says otherwise) serving ``app`` on 127.0.0.1; yields
+    the port."""
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
         port=0,
         log_level="critical",
         lifespan="off",
-        http="httptools",
-        **options,
+        **{"http": "httptools", **options},
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

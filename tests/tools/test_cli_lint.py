@@ -6,8 +6,6 @@ End to end in a subprocess, as a user runs it, plus the position index it relies
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +14,9 @@ import pytest
 from corecors import load_policy
 from corecors_tools.tomlpos import locate
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cors.toml"
+from .command import run
 
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "corecors", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cors.toml"
 
 
 def lint_json(path: Path) -> tuple[int, dict[str, Any]]:

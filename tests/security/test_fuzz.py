@@ -41,8 +41,8 @@ from corecors.origins import parse_origin
 from corecors.policy import _suffix_rules
 from corecors.tokens import is_token, parse_request_header_names
 from corecors_asgi import CORSMiddleware
+from tests.adapters.asgi.asgi_apps import call, http_scope
 
-from .asgi_apps import call, http_scope
 from .test_security import (
     ADMIN,
     APP,

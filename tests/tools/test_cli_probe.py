@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -21,7 +20,9 @@ from typing import Any, ClassVar
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
+from .command import run
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 import custom_server
 
 from corecors import browser
@@ -32,16 +33,6 @@ EVIL = "https://evil.example.net"
 
 Lines = list[tuple[str, str]]
 Reply = tuple[int, Lines]
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "corecors", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def probe_json(url: str, *args: str) -> tuple[int, dict[str, Any]]:
@@ -852,6 +843,6 @@ def test_path_is_percent_encoded_like_a_browser_does(scripted: Serve) -> None:
 
 
 def test_every_finding_code_is_documented() -> None:
-    text = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text()
+    text = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text()
     missing = [code for code in FINDINGS if f"`{code}`" not in text]
     assert missing == []

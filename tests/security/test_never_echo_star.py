@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 
 from corecors import CORSPolicy, Decision, DecisionKind, Rejection
 from corecors_asgi import CORSMiddleware
-
-from .asgi_apps import RawApp, call
+from tests.adapters.asgi.asgi_apps import RawApp, call
 
 APP = "https://app.example.com"
 

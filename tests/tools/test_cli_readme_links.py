@@ -17,10 +17,9 @@ from pathlib import Path
 import pytest
 
 from corecors.links import PROJECT_URL
+from tests.fresh_imports import modules_loaded_by
 
-from .fresh_imports import modules_loaded_by
-
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOB = f"{PROJECT_URL}/blob/main/"
 RAW = PROJECT_URL.replace("https://github.com/", "https://raw.githubusercontent.com/") + "/main/"

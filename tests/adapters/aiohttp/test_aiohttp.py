@@ -46,10 +46,15 @@ async def client_for(
     aiohttp_client: AiohttpClient,
     *routes: web.AbstractRouteDef,
     policy: CORSPolicy | PathPolicies | None = None,
+    check_websocket_origin: bool = False,
 ) -> Client:
     app = web.Application()
     app.add_routes(routes)
-    corecors_aiohttp.setup(app, policy if policy is not None else api_policy())
+    corecors_aiohttp.setup(
+        app,
+        policy if policy is not None else api_policy(),
+        check_websocket_origin=check_websocket_origin,
+    )
     return await aiohttp_client(app)
 
 
@@ -621,10 +626,7 @@ async def test_websocket_passes_through_by_default(aiohttp_client: AiohttpClient
 async def test_websocket_origin_check_refuses_foreign_origin(
     aiohttp_client: AiohttpClient,
 ) -> None:
-    app = web.Application()
-    app.router.add_get("/ws", echo)
-    corecors_aiohttp.setup(app, api_policy(), check_websocket_origin=True)
-    client = await aiohttp_client(app)
+    client = await client_for(aiohttp_client, web.get("/ws", echo), check_websocket_origin=True)
     with pytest.raises(WSServerHandshakeError) as refused:
         await client.ws_connect("/ws", headers={"Origin": EVIL})
     assert refused.value.status == 403
@@ -633,10 +635,7 @@ async def test_websocket_origin_check_refuses_foreign_origin(
 async def test_websocket_origin_check_admits_allowed_origin(
     aiohttp_client: AiohttpClient,
 ) -> None:
-    app = web.Application()
-    app.router.add_get("/ws", echo)
-    corecors_aiohttp.setup(app, api_policy(), check_websocket_origin=True)
-    client = await aiohttp_client(app)
+    client = await client_for(aiohttp_client, web.get("/ws", echo), check_websocket_origin=True)
     async with client.ws_connect("/ws", headers={"Origin": APP}) as socket:
         await socket.send_str("hi")
         assert await socket.receive_str() == "hi"
@@ -645,10 +644,7 @@ async def test_websocket_origin_check_admits_allowed_origin(
 async def test_websocket_origin_check_admits_non_browser_client(
     aiohttp_client: AiohttpClient,
 ) -> None:
-    app = web.Application()
-    app.router.add_get("/ws", echo)
-    corecors_aiohttp.setup(app, api_policy(), check_websocket_origin=True)
-    client = await aiohttp_client(app)
+    client = await client_for(aiohttp_client, web.get("/ws", echo), check_websocket_origin=True)
     async with client.ws_connect("/ws") as socket:
         await socket.send_str("hi")
         assert await socket.receive_str() == "hi"
@@ -657,10 +653,7 @@ async def test_websocket_origin_check_admits_non_browser_client(
 async def test_websocket_origin_check_logs_reason_once(
     aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = web.Application()
-    app.router.add_get("/ws", echo)
-    corecors_aiohttp.setup(app, api_policy(), check_websocket_origin=True)
-    client = await aiohttp_client(app)
+    client = await client_for(aiohttp_client, web.get("/ws", echo), check_websocket_origin=True)
     with (
         caplog.at_level(logging.DEBUG, logger="corecors"),
         pytest.raises(WSServerHandshakeError),
@@ -1195,11 +1188,10 @@ async def test_set_policy_routes_none_clears_route_policies(
 async def test_websocket_origin_check_skipped_where_cors_is_off(
     aiohttp_client: AiohttpClient,
 ) -> None:
-    app = web.Application()
-    app.router.add_get("/open/ws", echo)
     policy = PathPolicies({"/open": None}, default=api_policy())
-    corecors_aiohttp.setup(app, policy, check_websocket_origin=True)
-    client = await aiohttp_client(app)
+    client = await client_for(
+        aiohttp_client, web.get("/open/ws", echo), policy=policy, check_websocket_origin=True
+    )
     async with client.ws_connect("/open/ws", headers={"Origin": EVIL}) as socket:
         await socket.send_str("x")
         assert await socket.receive_str() == "x"
@@ -1210,10 +1202,9 @@ async def test_websocket_origin_check_follows_route_policy(aiohttp_client: Aioht
     async def public_echo(request: web.Request) -> web.WebSocketResponse:
         return await echo(request)
 
-    app = web.Application()
-    app.router.add_get("/ws", public_echo)
-    corecors_aiohttp.setup(app, api_policy(), check_websocket_origin=True)
-    client = await aiohttp_client(app)
+    client = await client_for(
+        aiohttp_client, web.get("/ws", public_echo), check_websocket_origin=True
+    )
     async with client.ws_connect("/ws", headers={"Origin": EVIL}) as socket:
         await socket.send_str("x")
         assert await socket.receive_str() == "x"

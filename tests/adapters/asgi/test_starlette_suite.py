@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-DOCS = Path(__file__).parent.parent / "docs" / "asgi.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "asgi.md"
 STARLETTE_IMPORT = "from starlette.middleware.cors import CORSMiddleware\n"
 CORECORS_IMPORT = "from corecors_asgi import CORSMiddleware\n"
 # What Starlette's test module needs from its test tree, besides itself.

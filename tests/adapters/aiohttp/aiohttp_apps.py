@@ -10,16 +10,17 @@ from aiohttp.test_utils import TestClient
 
 from corecors import CORSPolicy
 
-APP = "https://app.example.com"
-ADMIN = "https://admin.example.com"
-EVIL = "https://evil.example.net"
+# The origins and header names of the scenario table, re-exported for the aiohttp tests.
+from tests.scenarios import ACAC as ACAC
+from tests.scenarios import ACAH as ACAH
+from tests.scenarios import ACAM as ACAM
+from tests.scenarios import ACAO as ACAO
+from tests.scenarios import ACEH as ACEH
+from tests.scenarios import ACMA as ACMA
+from tests.scenarios import ADMIN as ADMIN
+from tests.scenarios import APP as APP
+from tests.scenarios import EVIL as EVIL
 
-ACAO = "Access-Control-Allow-Origin"
-ACAC = "Access-Control-Allow-Credentials"
-ACAM = "Access-Control-Allow-Methods"
-ACAH = "Access-Control-Allow-Headers"
-ACEH = "Access-Control-Expose-Headers"
-ACMA = "Access-Control-Max-Age"
 ACRM = "Access-Control-Request-Method"
 ACRH = "Access-Control-Request-Headers"
 PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "corecors", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+from .command import run
 
 
 def test_explain_allowed_preflighted_request_on_default_policy() -> None:

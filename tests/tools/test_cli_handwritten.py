@@ -8,8 +8,6 @@ import asyncio
 import contextlib
 import re
 import shlex
-import subprocess
-import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -20,7 +18,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "coming-from-a-hand-written-middleware.md"
+from .command import run
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "coming-from-a-hand-written-middleware.md"
 TEXT = DOC.read_text(encoding="utf-8")
 PYTHON: list[str] = re.findall(r"```python\n(.*?)```", TEXT, re.DOTALL)
 PROBE_BLOCK = re.compile(r"<!-- probe: (\w+) -->\n```console\n\$ (.*?)\n(.*?)```", re.DOTALL)
@@ -87,13 +87,7 @@ class Probe:
 def probe_output(command: str, port: int) -> tuple[int, str]:
     argv = shlex.split(command.replace(f":{DOC_PORT}/", f":{port}/"))
     assert argv[0] == "corecors"
-    result = subprocess.run(
-        [sys.executable, "-m", "corecors", *argv[1:]],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run(*argv[1:])
     assert result.stderr == ""
     output = TIMING.sub("(N ms)", result.stdout.replace(f":{port}/", f":{DOC_PORT}/"))
     return result.returncode, output

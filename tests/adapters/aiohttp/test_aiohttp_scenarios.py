@@ -20,9 +20,9 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from pytest_aiohttp import AiohttpClient
 
 import corecors_aiohttp
+from tests.scenarios import SCENARIOS, Scenario, build_policy
 
 from .aiohttp_apps import ok
-from .scenarios import SCENARIOS, Scenario, build_policy
 
 
 def travels_unchanged(value: str | None) -> bool:

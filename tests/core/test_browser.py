@@ -32,16 +32,10 @@ from corecors.browser import (
     request_header_list,
     simulate,
 )
+from tests.scenarios import ACAC, ACAH, ACAM, ACAO, ACAPN, ACEH, ACMA
 
 ORIGIN = "https://app.example.com"
 HOST = "app.example.com"
-ACAO = "Access-Control-Allow-Origin"
-ACAC = "Access-Control-Allow-Credentials"
-ACAM = "Access-Control-Allow-Methods"
-ACAH = "Access-Control-Allow-Headers"
-ACEH = "Access-Control-Expose-Headers"
-ACAPN = "Access-Control-Allow-Private-Network"
-ACMA = "Access-Control-Max-Age"
 
 F = FailureStep
 

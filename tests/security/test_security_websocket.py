@@ -14,12 +14,10 @@ Starlette under uvicorn, on 127.0.0.1 with kernel-chosen ports:
 
 from __future__ import annotations
 
-import threading
-import time
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-import uvicorn
 from aiohttp import web
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
@@ -32,6 +30,7 @@ from websockets.typing import Origin
 import corecors_aiohttp
 from corecors import CORSPolicy
 from corecors_asgi import CORSMiddleware
+from tests.adapters.asgi.asgi_servers import uvicorn_server
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example.net"
@@ -164,31 +163,19 @@ async def _starlette_echo(websocket: WebSocket) -> None:
         pass
 
 
-def _serve(check: bool) -> tuple[uvicorn.Server, threading.Thread, int]:
+def _starlette_app(check: bool) -> CORSMiddleware:
     starlette = Starlette(routes=[WebSocketRoute("/ws", _starlette_echo)])
-    app = CORSMiddleware(starlette, policy=policy(), check_websocket_origin=check)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    port: int = server.servers[0].sockets[0].getsockname()[1]
-    return server, thread, port
+    return CORSMiddleware(starlette, policy=policy(), check_websocket_origin=check)
 
 
 @pytest.fixture(scope="module")
 def uvicorn_ports() -> Iterator[dict[bool, int]]:
     """Two servers: the check on (key True) and off (key False)."""
-    servers = {check: _serve(check) for check in (True, False)}
-    try:
-        yield {check: port for check, (_, _, port) in servers.items()}
-    finally:
-        for server, thread, _ in servers.values():
-            server.should_exit = True
-            thread.join(timeout=10)
+    with contextlib.ExitStack() as servers:
+        yield {
+            check: servers.enter_context(uvicorn_server(_starlette_app(check), http="auto"))
+            for check in (True, False)
+        }
 
 
 def _sync_echo(port: int, origins: list[str]) -> str:

@@ -17,8 +17,7 @@ from corecors import (
     RequestInfo,
 )
 from corecors.browser import BrowserRequest, FailureStep, check_preflight
-
-from .scenarios import (
+from tests.scenarios import (
     ACAC,
     ACAH,
     ACAM,

@@ -9,12 +9,9 @@ the client writes them (uvicorn lowercases them for ASGI), repeated header lines
 from __future__ import annotations
 
 import http.client
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 from websockets.typing import Origin
@@ -23,6 +20,7 @@ from corecors import CORSPolicy
 from corecors_asgi import CORSMiddleware
 
 from .asgi_apps import ADMIN, APP, EVIL, starlette_app
+from .asgi_servers import uvicorn_server
 
 
 @pytest.fixture(scope="module")
@@ -31,20 +29,8 @@ def port() -> Iterator[int]:
         allow_origins=[APP, ADMIN], allow_methods=["PUT"], allow_headers=["content-type"]
     )
     app = CORSMiddleware(starlette_app(), policy=policy, check_websocket_origin=True)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    bound: int = server.servers[0].sockets[0].getsockname()[1]
-    try:
+    with uvicorn_server(app, http="auto") as bound:  # uvicorn's own choice of HTTP parser
         yield bound
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def request(

@@ -40,8 +40,7 @@ from corecors import (
 from corecors.origins import parse_origin
 from corecors.tokens import is_token, parse_request_header_names
 from corecors_asgi import CORSMiddleware, Receive, Scope, Send
-
-from .asgi_apps import RawApp, Sent, call, http_scope
+from tests.adapters.asgi.asgi_apps import RawApp, Sent, call, http_scope
 
 APP = "https://app.example.com"
 ADMIN = "https://admin.example.com"

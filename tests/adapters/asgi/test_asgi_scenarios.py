@@ -17,9 +17,9 @@ import pytest
 
 from corecors import DecisionKind
 from corecors_asgi import CORSMiddleware, Receive, Scope, Send
+from tests.scenarios import SCENARIOS, Scenario, build_policy
 
 from .asgi_apps import Sent, call, client
-from .scenarios import SCENARIOS, Scenario, build_policy
 
 
 def _latin_1(value: str | None) -> bool:
