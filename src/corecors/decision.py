@@ -643,7 +643,7 @@ class CompiledPolicy:
         one refusal built in advance, whose ``reason`` does not name the origin, instead of
         one built per request (the refusal is still logged in full when debug logging is
         on, and explained in its header with ``debug=True``). Kept in step with
-        decide_fields by tests/test_properties.py.
+        decide_fields by tests/core/test_properties.py.
         """
         if origin is None:
             return self._no_origin
