@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from os import PathLike
 from typing import Any, Final
 
-from .decision import CompiledPolicy
+from .compiled import CompiledPolicy
 from .errors import CORSConfigError, CORSConfigWarning, Findings, Problem
 from .origin_checks import _suffix_rules as _suffix_rules  # for the regex audit's tests
 from .origins import OriginPredicate

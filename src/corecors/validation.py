@@ -98,7 +98,7 @@ class PolicyConfig(NamedTuple):
         return "*" in self.allow_headers
 
     def compile_arguments(self) -> dict[str, Any]:
-        """The keywords of :meth:`~corecors.decision.CompiledPolicy._compile`."""
+        """The keywords of :meth:`~corecors.compiled.CompiledPolicy._compile`."""
         any_method = self.any_method
         return {
             "matcher": self.matcher,
