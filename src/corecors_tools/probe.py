@@ -753,8 +753,61 @@ def _common_headers() -> list[tuple[str, str]]:
 
 @dataclass
 class _Run:
+    """One probe as it goes: what it asks, where, and what it has exchanged and found so far."""
+
+    url: str
+    request: BrowserRequest
+    send: Transport
+    timeout: float
+    target: Target | None = None
+    needed: bool = False
+    preflight_passed: bool = False
+    cache_seconds: int | None = None
     exchanges: list[Exchange] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+
+    def result(self, outcome: Outcome, exposed_headers: tuple[str, ...] = ()) -> ProbeResult:
+        return ProbeResult(
+            self.url,
+            self.request,
+            self.needed,
+            outcome,
+            tuple(self.exchanges),
+            tuple(self.findings),
+            exposed_headers,
+            self.cache_seconds,
+        )
+
+    def failed(
+        self, code: str, step: Literal["request", "preflight", "actual"], message: str
+    ) -> ProbeResult:
+        return ProbeResult(
+            self.url,
+            self.request,
+            self.needed,
+            "error",
+            tuple(self.exchanges),
+            (*self.findings, Finding(code, "error", step, message)),
+        )
+
+    def exchange(
+        self, step: Literal["preflight", "actual", "origin-check"], verb: str, sent: Headers
+    ) -> Exchange:
+        assert self.target is not None
+        started = time.monotonic()
+        status, reason, received = self.send(self.target, verb, sent, self.timeout)
+        record = Exchange(
+            step,
+            verb,
+            self.target.path,
+            tuple(sent),
+            status,
+            reason,
+            tuple(received),
+            time.monotonic() - started,
+        )
+        self.exchanges.append(record)
+        return record
 
 
 def probe(
@@ -787,32 +840,44 @@ def probe(
         from .http_transport import http_transport  # sockets only when a probe really sends
 
         transport = http_transport(insecure=insecure)
-    send = transport
-
-    def failed(
-        code: str, step: Literal["request", "preflight", "actual"], message: str
-    ) -> ProbeResult:
-        return ProbeResult(
-            url,
-            request,
-            needed,
-            "error",
-            tuple(run.exchanges),
-            (*run.findings, Finding(code, "error", step, message)),
+    run = _Run(url, request, transport, timeout)
+    refusal = _refuse_invalid_input(run)
+    if refusal is not None:
+        return refusal
+    try:
+        if run.needed:
+            stop = _send_preflight(run, preflight_only=preflight_only)
+            if stop is not None:
+                return stop
+        elif preflight_only:
+            return ProbeResult(url, request, run.needed, "preflight-ok")
+        sent = _actual_request_headers(request, cookie)
+        reply = run.exchange("actual", browser.normalize_method(method), sent)
+    except TransportError as error:
+        step: Literal["preflight", "actual"] = (
+            "actual" if run.preflight_passed or not run.needed else "preflight"
         )
+        return run.failed(error.code, step, error.message)
+    return _judge_actual(run, reply)
 
-    run = _Run()
-    needed = False
+
+def _refuse_invalid_input(run: _Run) -> ProbeResult | None:
+    """The error result for an origin, URL or request a browser would not send; else None.
+
+    On valid input, sets the run's target and whether it needs a preflight.
+    """
+    origin = run.request.origin
     origin_error = origin_problem(origin)
     if origin_error is not None:
-        return failed("invalid-origin", "request", origin_error)
-    target = parse_target(url)
+        return run.failed("invalid-origin", "request", origin_error)
+    target = parse_target(run.url)
     if isinstance(target, str):
-        return failed("invalid-url", "request", target)
-    problem = _request_problem(request)
+        return run.failed("invalid-url", "request", target)
+    run.target = target
+    problem = _request_problem(run.request)
     if problem is not None:
-        return failed("invalid-request", "request", problem)
-    needed = browser.needs_preflight(request)
+        return run.failed("invalid-request", "request", problem)
+    run.needed = browser.needs_preflight(run.request)
     if target.origin == origin:
         run.findings.append(
             Finding(
@@ -824,113 +889,81 @@ def probe(
                 "origin, with this Origin header, would get",
             )
         )
+    return None
 
-    def exchange(
-        step: Literal["preflight", "actual", "origin-check"], verb: str, sent: Headers
-    ) -> Exchange:
-        assert isinstance(target, Target)
-        started = time.monotonic()
-        status, reason, received = send(target, verb, sent, timeout)
-        record = Exchange(
-            step,
-            verb,
-            target.path,
-            tuple(sent),
-            status,
-            reason,
-            tuple(received),
-            time.monotonic() - started,
-        )
-        run.exchanges.append(record)
-        return record
 
-    cache_seconds: int | None = None
-    preflight_passed = False
-    try:
-        if needed:
-            sent = [
-                *browser.preflight_request_headers(request),
-                ("Accept", "*/*"),
-                *_common_headers(),
-            ]
-            reply = exchange("preflight", "OPTIONS", sent)
-            verdict = browser.check_preflight(request, reply.status, reply.response_headers)
-            run.findings.extend(
-                diagnose_preflight(request, reply.status, reply.response_headers, verdict)
-            )
-            if not verdict.ok:
-                return ProbeResult(
-                    url, request, needed, "blocked", tuple(run.exchanges), tuple(run.findings)
-                )
-            preflight_passed = True
-            cache_seconds = browser.preflight_cache_seconds(reply.response_headers)
-            if preflight_only:
-                return ProbeResult(
-                    url,
-                    request,
-                    needed,
-                    "preflight-ok",
-                    tuple(run.exchanges),
-                    tuple(run.findings),
-                    preflight_cache_seconds=cache_seconds,
-                )
-        elif preflight_only:
-            return ProbeResult(url, request, needed, "preflight-ok")
-        script_headers = browser.request_header_list(request.headers)
-        sent = [("Origin", origin), *script_headers]
-        if not any(name.lower() == "accept" for name, _ in script_headers):
-            sent.append(("Accept", "*/*"))
-        sent.extend(_common_headers())
-        if credentials and cookie:
-            sent.append(("Cookie", cookie))
-        reply = exchange("actual", browser.normalize_method(method), sent)
-    except TransportError as error:
-        step: Literal["preflight", "actual"] = (
-            "actual" if preflight_passed or not needed else ("preflight")
-        )
-        return failed(error.code, step, error.message)
+def _send_preflight(run: _Run, *, preflight_only: bool) -> ProbeResult | None:
+    """Send the preflight and judge it: the result when the probe stops here, else None."""
+    request = run.request
+    sent = [
+        *browser.preflight_request_headers(request),
+        ("Accept", "*/*"),
+        *_common_headers(),
+    ]
+    reply = run.exchange("preflight", "OPTIONS", sent)
+    verdict = browser.check_preflight(request, reply.status, reply.response_headers)
+    run.findings.extend(diagnose_preflight(request, reply.status, reply.response_headers, verdict))
+    if not verdict.ok:
+        return run.result("blocked")
+    run.preflight_passed = True
+    run.cache_seconds = browser.preflight_cache_seconds(reply.response_headers)
+    return run.result("preflight-ok") if preflight_only else None
+
+
+def _actual_request_headers(request: BrowserRequest, cookie: str | None) -> list[tuple[str, str]]:
+    """The header lines a browser sends with the actual request."""
+    script_headers = browser.request_header_list(request.headers)
+    sent = [("Origin", request.origin), *script_headers]
+    if not any(name.lower() == "accept" for name, _ in script_headers):
+        sent.append(("Accept", "*/*"))
+    sent.extend(_common_headers())
+    if request.credentials and cookie:
+        sent.append(("Cookie", cookie))
+    return sent
+
+
+def _judge_actual(run: _Run, reply: Exchange) -> ProbeResult:
+    """The probe's result from the actual response (asking about the origin when unclear)."""
+    request = run.request
     verdict = browser.check_response(request, reply.status, reply.response_headers)
-    origin_refused = False
-    if (
+    origin_refused = (
         verdict.step is FailureStep.MISSING_ALLOW_ORIGIN
         and reply.status >= 400
-        and not preflight_passed
-    ):
-        # Refused origin, or CORS headers dropped on errors? Ask the CORS layer directly with
-        # a preflight (safe: OPTIONS changes nothing) for the same method and URL.
-        check = BrowserRequest(origin=origin, method=method, headers=(), credentials=False)
-        sent = [
-            ("Origin", origin),
-            ("Access-Control-Request-Method", browser.normalize_method(method)),
-            ("Accept", "*/*"),
-            *_common_headers(),
-        ]
-        try:
-            answer = exchange("origin-check", "OPTIONS", sent)
-        except TransportError:
-            pass  # no evidence either way: the error response is judged as before
-        else:
-            origin_refused = not browser.check_cors(check, answer.response_headers).ok
+        and not run.preflight_passed
+        and _origin_refused(run)
+    )
     run.findings.extend(
         diagnose_actual(
             request,
             reply.status,
             reply.response_headers,
             verdict,
-            preflight_passed=preflight_passed,
+            preflight_passed=run.preflight_passed,
             origin_refused=origin_refused,
         )
     )
     outcome: Outcome = "blocked"
     if verdict.ok:
         outcome = "redirected" if 300 <= reply.status <= 399 else "allowed"
-    return ProbeResult(
-        url,
-        request,
-        needed,
-        outcome,
-        tuple(run.exchanges),
-        tuple(run.findings),
-        tuple(sorted(verdict.exposed_headers)),
-        cache_seconds,
-    )
+    return run.result(outcome, tuple(sorted(verdict.exposed_headers)))
+
+
+def _origin_refused(run: _Run) -> bool:
+    """Whether the CORS layer refuses the origin outright (False when it cannot be told).
+
+    Refused origin, or CORS headers dropped on errors? Ask the CORS layer directly with a
+    preflight (safe: OPTIONS changes nothing) for the same method and URL.
+    """
+    origin, method = run.request.origin, run.request.method
+    check = BrowserRequest(origin=origin, method=method, headers=(), credentials=False)
+    sent = [
+        ("Origin", origin),
+        ("Access-Control-Request-Method", browser.normalize_method(method)),
+        ("Accept", "*/*"),
+        *_common_headers(),
+    ]
+    try:
+        answer = run.exchange("origin-check", "OPTIONS", sent)
+    except TransportError:
+        return False  # no evidence either way: the error response is judged as before
+    return not browser.check_cors(check, answer.response_headers).ok
