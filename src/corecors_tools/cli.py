@@ -19,7 +19,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import Any, TextIO, TypedDict
 
 from corecors import __version__
 from corecors.errors import CORSConfigError, in_toml_terms
@@ -153,15 +153,7 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> ExitStatus:
         )
         return ExitStatus.ERROR
     decider, name = _load(args.config)
-    allowed, steps = explain(
-        decider,
-        origin=args.origin,
-        method=args.method,
-        headers=args.header,
-        credentials=args.credentials,
-        path=args.path,
-        private_network=args.private_network,
-    )
+    allowed, steps = explain(decider, path=args.path, **_request_arguments(args))
     table = governing_table(decider, args.path)
     if args.json:
         document = {
@@ -314,11 +306,7 @@ def _print_probe(out: TextIO, result: ProbeResult) -> None:
 def _cmd_probe(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     result = probe(
         args.url,
-        origin=args.origin,
-        method=args.method,
-        headers=args.header,
-        credentials=args.credentials,
-        private_network=args.private_network,
+        **_request_arguments(args),
         cookie=args.cookie,
         timeout=args.timeout,
         preflight_only=args.preflight_only,
@@ -362,6 +350,25 @@ def _add_request_arguments(
         "--private-network",
         action="store_true",
         help="the request goes to a private network (legacy Private Network Access preflight)",
+    )
+
+
+class _RequestArguments(TypedDict):
+    origin: str
+    method: str
+    headers: list[tuple[str, str]]
+    credentials: bool
+    private_network: bool
+
+
+def _request_arguments(args: argparse.Namespace) -> _RequestArguments:
+    """The page's ``fetch()`` as the options of :func:`_add_request_arguments` describe it."""
+    return _RequestArguments(
+        origin=args.origin,
+        method=args.method,
+        headers=args.header,
+        credentials=args.credentials,
+        private_network=args.private_network,
     )
 
 
