@@ -801,11 +801,41 @@ def policy_from_starlette_arguments(
     origins: Iterable[str] = () if allow_origins is None else allow_origins
     if isinstance(origins, Iterable) and not isinstance(origins, str):
         origins = list(origins)  # read once: it may be a generator
+    arguments: dict[str, Any] = {
+        "preflight_status": _STARLETTE_PREFLIGHT_STATUS,
+        "rejected_preflight_status": _STARLETTE_REJECTED_PREFLIGHT_STATUS,
+        **options,
+    }
+    try:
+        return CORSPolicy(
+            allow_origins=origins,
+            allow_origin_regex=allow_origin_regex,
+            allow_methods=_starlette_methods(allow_methods),
+            allow_headers=_starlette_headers(allow_headers),
+            expose_headers=() if expose_headers is None else expose_headers,
+            allow_credentials=False if allow_credentials is None else allow_credentials,
+            max_age=int(max_age) if type(max_age) is _Default else max_age,
+            allow_private_network=(
+                False if allow_private_network is None else allow_private_network
+            ),
+            **arguments,
+        )
+    except CORSConfigError as error:
+        raise _with_starlette_notes(error, allow_credentials, origins) from None
+
+
+def _starlette_methods(allow_methods: Collection[str] | None) -> Iterable[str]:
+    """Starlette's ``allow_methods``: GET, HEAD and POST when not given; ``"*"``, its eight."""
     methods: Iterable[str] = ("GET", "HEAD", "POST") if allow_methods is None else allow_methods
     if isinstance(methods, Iterable) and not isinstance(methods, str):
         methods = list(methods)
         if "*" in methods:
             methods = list(STARLETTE_ALL_METHODS)
+    return methods
+
+
+def _starlette_headers(allow_headers: Collection[str] | None) -> Iterable[str]:
+    """Starlette's ``allow_headers``: with the safelisted four; ``"*"`` with authorization."""
     headers: Iterable[str] = () if allow_headers is None else allow_headers
     if isinstance(headers, Iterable) and not isinstance(headers, str):
         headers = list(headers)
@@ -817,42 +847,29 @@ def policy_from_starlette_arguments(
         else:
             # Starlette's order and spelling: the sorted union with the safelisted four.
             headers = sorted({*STARLETTE_SAFELISTED_HEADERS, *headers}, key=_sort_key)
-    arguments: dict[str, Any] = {
-        "preflight_status": _STARLETTE_PREFLIGHT_STATUS,
-        "rejected_preflight_status": _STARLETTE_REJECTED_PREFLIGHT_STATUS,
-        **options,
-    }
-    try:
-        return CORSPolicy(
-            allow_origins=origins,
-            allow_origin_regex=allow_origin_regex,
-            allow_methods=methods,
-            allow_headers=headers,
-            expose_headers=() if expose_headers is None else expose_headers,
-            allow_credentials=False if allow_credentials is None else allow_credentials,
-            max_age=int(max_age) if type(max_age) is _Default else max_age,
-            allow_private_network=(
-                False if allow_private_network is None else allow_private_network
-            ),
-            **arguments,
-        )
-    except CORSConfigError as error:
-        notes = []
-        if allow_credentials is True and isinstance(origins, list) and "*" in origins:
-            notes.append(
-                "this differs from Starlette: Starlette's CORSMiddleware accepts "
-                "allow_origins=['*'] with allow_credentials=True and then echoes every "
-                "request's Origin with Access-Control-Allow-Credentials: true, so any website "
-                "can read your users' authenticated responses. corecors refuses it: list the "
-                "origins that may send credentials, or drop allow_credentials"
-            )
+    return headers
+
+
+def _with_starlette_notes(
+    error: CORSConfigError, allow_credentials: bool | None, origins: Iterable[str]
+) -> CORSConfigError:
+    """``error`` with notes on where Starlette would have accepted the configuration."""
+    notes = []
+    if allow_credentials is True and isinstance(origins, list) and "*" in origins:
         notes.append(
-            "corecors_asgi.CORSMiddleware takes Starlette's arguments, and every CORSPolicy "
-            "option beside them, but refuses configurations Starlette accepts silently; the "
-            "differences are in "
-            f"'Coming from Starlette': {doc_url('docs/asgi.md', 'coming-from-starlette')}"
+            "this differs from Starlette: Starlette's CORSMiddleware accepts "
+            "allow_origins=['*'] with allow_credentials=True and then echoes every "
+            "request's Origin with Access-Control-Allow-Credentials: true, so any website "
+            "can read your users' authenticated responses. corecors refuses it: list the "
+            "origins that may send credentials, or drop allow_credentials"
         )
-        raise CORSConfigError(error.problems, error.warnings, [*error.notes, *notes]) from None
+    notes.append(
+        "corecors_asgi.CORSMiddleware takes Starlette's arguments, and every CORSPolicy "
+        "option beside them, but refuses configurations Starlette accepts silently; the "
+        "differences are in "
+        f"'Coming from Starlette': {doc_url('docs/asgi.md', 'coming-from-starlette')}"
+    )
+    return CORSConfigError(error.problems, error.warnings, [*error.notes, *notes])
 
 
 def _sort_key(name: object) -> str:

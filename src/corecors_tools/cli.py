@@ -18,8 +18,8 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any, TextIO
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO, TypedDict
 
 from corecors import __version__
 from corecors.errors import CORSConfigError, in_toml_terms
@@ -153,15 +153,7 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> ExitStatus:
         )
         return ExitStatus.ERROR
     decider, name = _load(args.config)
-    allowed, steps = explain(
-        decider,
-        origin=args.origin,
-        method=args.method,
-        headers=args.header,
-        credentials=args.credentials,
-        path=args.path,
-        private_network=args.private_network,
-    )
+    allowed, steps = explain(decider, path=args.path, **_request_arguments(args))
     table = governing_table(decider, args.path)
     if args.json:
         document = {
@@ -314,11 +306,7 @@ def _print_probe(out: TextIO, result: ProbeResult) -> None:
 def _cmd_probe(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     result = probe(
         args.url,
-        origin=args.origin,
-        method=args.method,
-        headers=args.header,
-        credentials=args.credentials,
-        private_network=args.private_network,
+        **_request_arguments(args),
         cookie=args.cookie,
         timeout=args.timeout,
         preflight_only=args.preflight_only,
@@ -365,8 +353,31 @@ def _add_request_arguments(
     )
 
 
+class _RequestArguments(TypedDict):
+    origin: str
+    method: str
+    headers: list[tuple[str, str]]
+    credentials: bool
+    private_network: bool
+
+
+def _request_arguments(args: argparse.Namespace) -> _RequestArguments:
+    """The page's ``fetch()`` as the options of :func:`_add_request_arguments` describe it."""
+    return _RequestArguments(
+        origin=args.origin,
+        method=args.method,
+        headers=args.header,
+        credentials=args.credentials,
+        private_network=args.private_network,
+    )
+
+
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     return demo.run(args, out)  # imports a web framework only now
+
+
+_Subcommands = argparse._SubParsersAction  # argparse names no public type for it
+_Handler = Callable[[argparse.Namespace, TextIO], ExitStatus]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -375,9 +386,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"corecors {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_explain_command(commands)
+    _add_lint_command(commands)
+    _add_demo_command(commands)
+    _add_probe_command(commands)
+    return parser
 
-    explain_parser = commands.add_parser(
+
+def _add_command(
+    commands: _Subcommands[argparse.ArgumentParser],
+    name: str,
+    handler: _Handler,
+    *,
+    help: str,
+    description: str,
+) -> argparse.ArgumentParser:
+    """A subcommand whose parsed arguments go to ``handler``."""
+    command = commands.add_parser(name, help=help, description=description)
+    command.set_defaults(handler=handler)
+    return command
+
+
+def _add_explain_command(commands: _Subcommands[argparse.ArgumentParser]) -> None:
+    explain_parser = _add_command(
+        commands,
         "explain",
+        _cmd_explain,
         help="what a policy answers to one cross-origin request, and why",
         description=(
             "Show the preflight (if the browser needs one) and the actual request, the "
@@ -392,10 +426,13 @@ def build_parser() -> argparse.ArgumentParser:
     explain_parser.add_argument(
         "--show-default", action="store_true", help="print the embedded default policy and exit"
     )
-    explain_parser.set_defaults(handler=_cmd_explain)
 
-    lint_parser = commands.add_parser(
+
+def _add_lint_command(commands: _Subcommands[argparse.ArgumentParser]) -> None:
+    lint_parser = _add_command(
+        commands,
         "lint",
+        _cmd_lint,
         help="check a TOML policy file; every error and warning with its line",
         description=(
             "Validate a TOML policy file exactly as corecors.load_policy does and print every "
@@ -405,10 +442,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lint_parser.add_argument("file", help="the TOML policy file")
     lint_parser.add_argument("--json", action="store_true", help="machine-readable output")
-    lint_parser.set_defaults(handler=_cmd_lint)
 
-    demo_parser = commands.add_parser(
+
+def _add_demo_command(commands: _Subcommands[argparse.ArgumentParser]) -> None:
+    demo_parser = _add_command(
+        commands,
         "demo",
+        _cmd_demo,
         help="see CORS work and fail in your browser, with corecors' reasons",
         description=(
             "Serve an API under a policy (the embedded default, or --config) and a page on "
@@ -417,10 +457,13 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     demo.add_arguments(demo_parser)
-    demo_parser.set_defaults(handler=_cmd_demo)
 
-    probe_parser = commands.add_parser(
+
+def _add_probe_command(commands: _Subcommands[argparse.ArgumentParser]) -> None:
+    probe_parser = _add_command(
+        commands,
         "probe",
+        _cmd_probe,
         help="send a browser's CORS requests to a live server and judge the answers",
         description=(
             "Send the preflight a browser would send (if one is needed) and then the actual "
@@ -453,8 +496,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--preflight-only", action="store_true", help="send only the preflight"
     )
     probe_parser.add_argument("--json", action="store_true", help="machine-readable output")
-    probe_parser.set_defaults(handler=_cmd_probe)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

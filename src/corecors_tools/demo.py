@@ -664,25 +664,22 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> ExitStatus:
     try:
         decider, description = _load(args.config)
     except (CORSConfigError, PolicyFileError) as error:
-        sys.stderr.write(f"corecors demo: {error}\n")
-        return ExitStatus.ERROR
+        return _refuse(f"{error}")
     screenshot: str | None = args.screenshot
     chromium: str | None = args.chromium or _find_chromium()
     if screenshot is not None and chromium is None:
-        sys.stderr.write(
-            "corecors demo: --screenshot needs Chromium: install it (apt-get install chromium) "
-            "or name it with --chromium PATH\n"
+        return _refuse(
+            "--screenshot needs Chromium: install it (apt-get install chromium) "
+            "or name it with --chromium PATH"
         )
-        return ExitStatus.ERROR
     try:
         factory = _api_factory(server)
     except ImportError as error:
         package = "aiohttp" if server == "aiohttp" else "uvicorn"
-        sys.stderr.write(
-            f"corecors demo: --server {server} needs {package} ({error}); install it with "
-            "pip install 'corecors[demo]'\n"
+        return _refuse(
+            f"--server {server} needs {package} ({error}); install it with "
+            "pip install 'corecors[demo]'"
         )
-        return ExitStatus.ERROR
 
     sockets: list[socket.socket] = []
     try:
@@ -690,69 +687,105 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> ExitStatus:
             try:
                 sockets.append(_listen(args.host, port))
             except OSError as error:
-                sys.stderr.write(
-                    f"corecors demo: cannot listen on {args.host} port {port} ({what}): "
-                    f"{error.strerror or error}; choose another port (0 picks a free one)\n"
+                return _refuse(
+                    f"cannot listen on {args.host} port {port} ({what}): "
+                    f"{error.strerror or error}; choose another port (0 picks a free one)"
                 )
-                return ExitStatus.ERROR
         page_socket, api_socket = sockets
-        host = _url_host(args.host)
-        page = f"http://{host}:{page_socket.getsockname()[1]}"
-        api = f"http://{host}:{api_socket.getsockname()[1]}"
-        other_host = "localhost" if host != "localhost" else "127.0.0.1"
-        foreign = f"http://{other_host}:{page_socket.getsockname()[1]}"
-        site = _Site(decider, api, page, foreign, server, description)
-        page_server = _PageServer(page_socket, site, _page_html())
-        page_server.server_activate()
-        thread = threading.Thread(
-            target=page_server.serve_forever, name="corecors-demo-page", daemon=True
-        )
-        thread.start()
-
-        # Before the refusal printer is installed: the banner's own checks are no requests.
-        banner = _banner(site, decider, args.config)
+        site = _site(args.host, page_socket, api_socket, decider, server, description)
         outcome: list[str | None] = []
-
-        def started(stop: Callable[[], None]) -> None:
-            if screenshot is None:
-                stream.write(banner)
-                stream.flush()
-                if args.open:
-                    webbrowser.open(page + "/")
-                return
-
-            def shoot() -> None:
-                assert chromium is not None
-                assert screenshot is not None
-                try:
-                    outcome.append(screenshot_page(page + "/", screenshot, chromium))
-                finally:
-                    stop()
-
-            threading.Thread(target=shoot, name="corecors-demo-screenshot", daemon=True).start()
-
-        try:
-            with _demo_logging(stream, args.quiet or screenshot is not None):
-                asyncio.run(_serve(server, factory(decider), api_socket, started))
-        except KeyboardInterrupt:  # Ctrl-C before the signal handler was in place
-            pass
-        finally:
-            page_server.shutdown()
-            page_server.server_close()
-            thread.join(10)
+        with _page_served(page_socket, site):
+            # Before the refusal printer is installed: the banner's own checks are no requests.
+            banner = _banner(site, decider, args.config)
+            started = _on_started(args, stream, banner, site.page, chromium, outcome)
+            try:
+                with _demo_logging(stream, args.quiet or screenshot is not None):
+                    asyncio.run(_serve(server, factory(decider), api_socket, started))
+            except KeyboardInterrupt:  # Ctrl-C before the signal handler was in place
+                pass
     finally:
         for sock in sockets:
             sock.close()
     if screenshot is not None:
         problem = outcome[0] if outcome else "the screenshot was interrupted"
         if problem is not None:
-            sys.stderr.write(f"corecors demo: {problem}\n")
-            return ExitStatus.ERROR
+            return _refuse(problem)
         stream.write(f"corecors demo: every row finished; saved {screenshot}\n")
         return ExitStatus.OK
     stream.write("corecors demo: stopped.\n")
     stream.flush()
     return ExitStatus.OK
+
+
+def _refuse(problem: str) -> ExitStatus:
+    sys.stderr.write(f"corecors demo: {problem}\n")
+    return ExitStatus.ERROR
+
+
+def _site(
+    host_argument: str,
+    page_socket: socket.socket,
+    api_socket: socket.socket,
+    decider: CORSDecider,
+    server: Server,
+    description: str,
+) -> _Site:
+    """The demo's origins: the page's, the API's, and another that the policy does not allow."""
+    host = _url_host(host_argument)
+    page = f"http://{host}:{page_socket.getsockname()[1]}"
+    api = f"http://{host}:{api_socket.getsockname()[1]}"
+    other_host = "localhost" if host != "localhost" else "127.0.0.1"
+    foreign = f"http://{other_host}:{page_socket.getsockname()[1]}"
+    return _Site(decider, api, page, foreign, server, description)
+
+
+@contextlib.contextmanager
+def _page_served(page_socket: socket.socket, site: _Site) -> Iterator[None]:
+    """Serve the demo page from a thread while the block runs."""
+    page_server = _PageServer(page_socket, site, _page_html())
+    page_server.server_activate()
+    thread = threading.Thread(
+        target=page_server.serve_forever, name="corecors-demo-page", daemon=True
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        page_server.shutdown()
+        page_server.server_close()
+        thread.join(10)
+
+
+def _on_started(
+    args: argparse.Namespace,
+    stream: TextIO,
+    banner: str,
+    page: str,
+    chromium: str | None,
+    outcome: list[str | None],
+) -> Callable[[Callable[[], None]], None]:
+    """What to do once the API listens: print the banner, or take the screenshot and stop."""
+    screenshot: str | None = args.screenshot
+
+    def started(stop: Callable[[], None]) -> None:
+        if screenshot is None:
+            stream.write(banner)
+            stream.flush()
+            if args.open:
+                webbrowser.open(page + "/")
+            return
+
+        def shoot() -> None:
+            assert chromium is not None
+            assert screenshot is not None
+            try:
+                outcome.append(screenshot_page(page + "/", screenshot, chromium))
+            finally:
+                stop()
+
+        threading.Thread(target=shoot, name="corecors-demo-screenshot", daemon=True).start()
+
+    return started
 
 
 def _banner(site: _Site, decider: CORSDecider, config: str | None) -> str:

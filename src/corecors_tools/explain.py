@@ -104,47 +104,51 @@ def explain(
     )
     steps: list[Step] = []
     if browser.needs_preflight(request):
-        sent = browser.preflight_request_headers(request)
-        decision = decider.decide(read_request("OPTIONS", path, sent))
-        # A preflight the policy does not answer reaches the application; show that.
-        status = decision.status if decision.status is not None else 200
-        response = response_headers(decision)
-        verdict = browser.check_preflight(request, status, response)
-        steps.append(
-            Step(
-                "preflight",
-                "OPTIONS",
-                sent,
-                decision,
-                status,
-                response,
-                verdict.ok,
-                verdict.message,
-                browser_step=verdict.step.value if verdict.step else None,
-                why=_why(decision, decider, path),
-            )
-        )
-        if not verdict.ok:
+        steps.append(_preflight_step(decider, request, path))
+        if not steps[-1].browser_ok:
             return False, steps
-    actual_method = browser.normalize_method(method)
-    sent = [("Origin", origin), *browser.request_header_list(headers)]
+    steps.append(_actual_step(decider, request, path))
+    return steps[-1].browser_ok, steps
+
+
+def _preflight_step(decider: CORSDecider, request: browser.BrowserRequest, path: str) -> Step:
+    sent = browser.preflight_request_headers(request)
+    decision = decider.decide(read_request("OPTIONS", path, sent))
+    # A preflight the policy does not answer reaches the application; show that.
+    status = decision.status if decision.status is not None else 200
+    response = response_headers(decision)
+    verdict = browser.check_preflight(request, status, response)
+    return Step(
+        "preflight",
+        "OPTIONS",
+        sent,
+        decision,
+        status,
+        response,
+        verdict.ok,
+        verdict.message,
+        browser_step=verdict.step.value if verdict.step else None,
+        why=_why(decision, decider, path),
+    )
+
+
+def _actual_step(decider: CORSDecider, request: browser.BrowserRequest, path: str) -> Step:
+    actual_method = browser.normalize_method(request.method)
+    sent = [("Origin", request.origin), *browser.request_header_list(request.headers)]
     decision = decider.decide(read_request(actual_method, path, sent))
     response = response_headers(decision)
     verdict = browser.check_response(request, 200, response)
     exposed = sorted(verdict.exposed_headers) if verdict.ok else []
-    steps.append(
-        Step(
-            "actual",
-            actual_method,
-            sent,
-            decision,
-            200,
-            response,
-            verdict.ok,
-            verdict.message,
-            exposed,
-            browser_step=verdict.step.value if verdict.step else None,
-            why=_why(decision, decider, path),
-        )
+    return Step(
+        "actual",
+        actual_method,
+        sent,
+        decision,
+        200,
+        response,
+        verdict.ok,
+        verdict.message,
+        exposed,
+        browser_step=verdict.step.value if verdict.step else None,
+        why=_why(decision, decider, path),
     )
-    return verdict.ok, steps

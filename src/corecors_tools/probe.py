@@ -453,18 +453,42 @@ def diagnose_preflight(
     verdict = verdict or browser.check_preflight(request, status, headers)
     findings = _blocking(verdict, "preflight")
     if 300 <= status <= 399 and findings:
-        location = _joined(headers, "Location")
-        if location is not None:
-            findings[0] = Finding(
-                findings[0].code,
-                "error",
-                "preflight",
-                f"{findings[0].message}; it points to {location!r}",
-                blocking=True,
-            )
+        findings[0] = _with_location(findings[0], headers)
+    findings.extend(_preflight_status_faults(status, headers, verdict))
+    findings.extend(_preflight_token_faults(headers, verdict))
+    findings.extend(_method_case_faults(request, headers))
+    findings.extend(
+        _credential_faults_unless_blocking(
+            request, headers, verdict, "preflight", "the preflight response"
+        )
+    )
+    findings.extend(_max_age_faults(headers))
+    if _joined(headers, ALLOW_ORIGIN) is not None:
+        findings[1:1] = _faults_behind(request, status, headers, verdict, "preflight")
+    return _without_repeats(findings)
+
+
+def _with_location(finding: Finding, headers: Headers) -> Finding:
+    """The blocking finding about a redirected preflight, naming where it points."""
+    location = _joined(headers, "Location")
+    if location is None:
+        return finding
+    return Finding(
+        finding.code,
+        "error",
+        "preflight",
+        f"{finding.message}; it points to {location!r}",
+        blocking=True,
+    )
+
+
+def _preflight_status_faults(
+    status: int, headers: Headers, verdict: BrowserVerdict
+) -> list[Finding]:
+    """What the preflight's status says: refused by the CORS layer, by authentication, or else."""
     if status == 403 and _answered_by_cors_layer(headers):
         reason = _joined(headers, "CORS-Rejection-Reason")
-        findings.append(
+        return [
             Finding(
                 "preflight-refused",
                 "error",
@@ -474,9 +498,9 @@ def diagnose_preflight(
                 "the headers; add them to the server's CORS policy if this page should be "
                 "allowed" + (f" (the server says: {reason})" if reason else ""),
             )
-        )
-    elif status in _AUTH_STATUSES:
-        findings.append(
+        ]
+    if status in _AUTH_STATUSES:
+        return [
             Finding(
                 "preflight-unauthorized",
                 "error",
@@ -493,14 +517,14 @@ def diagnose_preflight(
                     else ""
                 ),
             )
-        )
-    elif not 200 <= status <= 399 and verdict.step is not FailureStep.PREFLIGHT_STATUS:
+        ]
+    if not 200 <= status <= 399 and verdict.step is not FailureStep.PREFLIGHT_STATUS:
         hint = (
             " (405: the route does not accept OPTIONS; answer preflights before routing)"
             if status == 405
             else ""
         )
-        findings.append(
+        return [
             Finding(
                 FailureStep.PREFLIGHT_STATUS.value,
                 "error",
@@ -508,7 +532,13 @@ def diagnose_preflight(
                 f"the preflight was answered {status}; a preflight needs 200-299 (204 or "
                 f"200){hint}",
             )
-        )
+        ]
+    return []
+
+
+def _preflight_token_faults(headers: Headers, verdict: BrowserVerdict) -> list[Finding]:
+    """Allow-Methods or Allow-Headers elements that are not tokens (unless already blocking)."""
+    findings = []
     for name, code in (
         (ALLOW_METHODS, FailureStep.INVALID_ALLOW_METHODS.value),
         (ALLOW_HEADERS, FailureStep.INVALID_ALLOW_HEADERS.value),
@@ -525,16 +555,30 @@ def diagnose_preflight(
                     "names",
                 )
             )
-    findings.extend(_method_case_faults(request, headers))
-    if verdict.step not in (
+    return findings
+
+
+def _credential_faults_unless_blocking(
+    request: BrowserRequest,
+    headers: Headers,
+    verdict: BrowserVerdict,
+    step: Literal["preflight", "actual"],
+    subject: str,
+) -> list[Finding]:
+    """The credential warnings, unless a credential fault already blocks (said once)."""
+    if verdict.step in (
         FailureStep.WILDCARD_ORIGIN_WITH_CREDENTIALS,
         FailureStep.MISSING_ALLOW_CREDENTIALS,
     ):
-        findings.extend(_credential_faults(request, headers, "preflight", "the preflight response"))
+        return []
+    return _credential_faults(request, headers, step, subject)
+
+
+def _max_age_faults(headers: Headers) -> list[Finding]:
     max_age = _values(headers, MAX_AGE)
     if max_age and (len(max_age) > 1 or not max_age[0].isascii() or not max_age[0].isdigit()):
         shown = ", ".join(max_age)
-        findings.append(
+        return [
             Finding(
                 "invalid-max-age",
                 "warning",
@@ -543,10 +587,8 @@ def diagnose_preflight(
                 "Chromium and Safari then cache the preflight for 5 s (Chromium: not at all if "
                 "negative) and Firefox not at all; send e.g. 'Access-Control-Max-Age: 600'",
             )
-        )
-    if _joined(headers, ALLOW_ORIGIN) is not None:
-        findings[1:1] = _faults_behind(request, status, headers, verdict, "preflight")
-    return _without_repeats(findings)
+        ]
+    return []
 
 
 def _answered_by_cors_layer(headers: Headers) -> bool:
@@ -615,75 +657,13 @@ def diagnose_actual(
     if allow_origin is not None:
         findings.extend(_faults_behind(request, status, headers, verdict, "actual"))
     if verdict.step is FailureStep.MISSING_ALLOW_ORIGIN:
-        if origin_refused:
-            findings.append(
-                Finding(
-                    "origin-refused",
-                    "error",
-                    "actual",
-                    f"the server does not allow the origin '{request.origin}': its answer to a "
-                    "preflight from that origin carries no Access-Control-Allow-Origin either; "
-                    f"the {status} without CORS headers is then correct; add the origin to the "
-                    "server's CORS policy if this page should be allowed",
-                )
-            )
-        elif status >= 400:
-            findings.append(
-                Finding(
-                    "error-response-without-cors",
-                    "error",
-                    "actual",
-                    f"the response has status {status} and no CORS headers, so the page sees "
-                    "a network error instead of the status; add the CORS headers to error "
-                    "responses too (exception handlers and error pages often drop them)",
-                )
-            )
-        elif preflight_passed:
-            findings.append(
-                Finding(
-                    "cors-only-on-preflight",
-                    "error",
-                    "actual",
-                    "the preflight was answered with CORS headers but the actual response "
-                    "carries none; the CORS layer answers OPTIONS but does not wrap this "
-                    "route's responses (or a proxy strips them); send the same "
-                    "Access-Control-Allow-Origin on the actual response",
-                )
-            )
+        findings.extend(_missing_origin_faults(request, status, preflight_passed, origin_refused))
     if 300 <= status <= 399:
-        location = _joined(headers, "Location")
-        where = f"to {location!r}" if location is not None else "without a Location header"
-        findings.append(
-            Finding(
-                "actual-redirect",
-                "warning",
-                "actual",
-                f"the response is a {status} redirect {where}; the browser follows it only if "
-                "this 3xx itself carries the CORS headers (it is CORS-checked first), then "
-                "checks the next response too; a redirect to another origin makes the browser "
-                "send 'Origin: null' there; probe the Location next (or avoid the redirect)",
-            )
-        )
-    values = _values(headers, ALLOW_ORIGIN)
-    vary = {item.lower() for item in _tokens(_joined(headers, "Vary"))}
-    if len(values) == 1 and values[0] not in ("*", "") and not vary & {"origin", "*"}:
-        findings.append(
-            Finding(
-                "missing-vary-origin",
-                "warning",
-                "actual",
-                f"the response allows the origin '{values[0]}' but has no 'Vary: Origin'; a "
-                "browser or CDN cache can then hand this response to a page on another origin "
-                "(failing it, or granting it this origin's access); add 'Vary: Origin' to every "
-                "response whose CORS headers depend on the Origin, including those to requests "
-                "without one",
-            )
-        )
-    if verdict.step not in (
-        FailureStep.WILDCARD_ORIGIN_WITH_CREDENTIALS,
-        FailureStep.MISSING_ALLOW_CREDENTIALS,
-    ):
-        findings.extend(_credential_faults(request, headers, "actual", "the response"))
+        findings.append(_redirect_warning(status, headers))
+    findings.extend(_vary_faults(headers))
+    findings.extend(
+        _credential_faults_unless_blocking(request, headers, verdict, "actual", "the response")
+    )
     expose = [item.lower() for item in _tokens(_joined(headers, EXPOSE_HEADERS))]
     if request.credentials and "*" in expose and allow_origin is not None:
         findings.append(
@@ -696,6 +676,82 @@ def diagnose_actual(
             )
         )
     return _without_repeats(findings)
+
+
+def _missing_origin_faults(
+    request: BrowserRequest, status: int, preflight_passed: bool, origin_refused: bool
+) -> list[Finding]:
+    """Why the actual response has no Access-Control-Allow-Origin, as far as can be told."""
+    if origin_refused:
+        return [
+            Finding(
+                "origin-refused",
+                "error",
+                "actual",
+                f"the server does not allow the origin '{request.origin}': its answer to a "
+                "preflight from that origin carries no Access-Control-Allow-Origin either; "
+                f"the {status} without CORS headers is then correct; add the origin to the "
+                "server's CORS policy if this page should be allowed",
+            )
+        ]
+    if status >= 400:
+        return [
+            Finding(
+                "error-response-without-cors",
+                "error",
+                "actual",
+                f"the response has status {status} and no CORS headers, so the page sees "
+                "a network error instead of the status; add the CORS headers to error "
+                "responses too (exception handlers and error pages often drop them)",
+            )
+        ]
+    if preflight_passed:
+        return [
+            Finding(
+                "cors-only-on-preflight",
+                "error",
+                "actual",
+                "the preflight was answered with CORS headers but the actual response "
+                "carries none; the CORS layer answers OPTIONS but does not wrap this "
+                "route's responses (or a proxy strips them); send the same "
+                "Access-Control-Allow-Origin on the actual response",
+            )
+        ]
+    return []
+
+
+def _redirect_warning(status: int, headers: Headers) -> Finding:
+    location = _joined(headers, "Location")
+    where = f"to {location!r}" if location is not None else "without a Location header"
+    return Finding(
+        "actual-redirect",
+        "warning",
+        "actual",
+        f"the response is a {status} redirect {where}; the browser follows it only if "
+        "this 3xx itself carries the CORS headers (it is CORS-checked first), then "
+        "checks the next response too; a redirect to another origin makes the browser "
+        "send 'Origin: null' there; probe the Location next (or avoid the redirect)",
+    )
+
+
+def _vary_faults(headers: Headers) -> list[Finding]:
+    """A response that allows one origin but does not say it varies on Origin."""
+    values = _values(headers, ALLOW_ORIGIN)
+    vary = {item.lower() for item in _tokens(_joined(headers, "Vary"))}
+    if len(values) == 1 and values[0] not in ("*", "") and not vary & {"origin", "*"}:
+        return [
+            Finding(
+                "missing-vary-origin",
+                "warning",
+                "actual",
+                f"the response allows the origin '{values[0]}' but has no 'Vary: Origin'; a "
+                "browser or CDN cache can then hand this response to a page on another origin "
+                "(failing it, or granting it this origin's access); add 'Vary: Origin' to every "
+                "response whose CORS headers depend on the Origin, including those to requests "
+                "without one",
+            )
+        ]
+    return []
 
 
 # ----------------------------------------------------------------------------------------
@@ -753,8 +809,61 @@ def _common_headers() -> list[tuple[str, str]]:
 
 @dataclass
 class _Run:
+    """One probe as it goes: what it asks, where, and what it has exchanged and found so far."""
+
+    url: str
+    request: BrowserRequest
+    send: Transport
+    timeout: float
+    target: Target | None = None
+    needed: bool = False
+    preflight_passed: bool = False
+    cache_seconds: int | None = None
     exchanges: list[Exchange] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+
+    def result(self, outcome: Outcome, exposed_headers: tuple[str, ...] = ()) -> ProbeResult:
+        return ProbeResult(
+            self.url,
+            self.request,
+            self.needed,
+            outcome,
+            tuple(self.exchanges),
+            tuple(self.findings),
+            exposed_headers,
+            self.cache_seconds,
+        )
+
+    def failed(
+        self, code: str, step: Literal["request", "preflight", "actual"], message: str
+    ) -> ProbeResult:
+        return ProbeResult(
+            self.url,
+            self.request,
+            self.needed,
+            "error",
+            tuple(self.exchanges),
+            (*self.findings, Finding(code, "error", step, message)),
+        )
+
+    def exchange(
+        self, step: Literal["preflight", "actual", "origin-check"], verb: str, sent: Headers
+    ) -> Exchange:
+        assert self.target is not None
+        started = time.monotonic()
+        status, reason, received = self.send(self.target, verb, sent, self.timeout)
+        record = Exchange(
+            step,
+            verb,
+            self.target.path,
+            tuple(sent),
+            status,
+            reason,
+            tuple(received),
+            time.monotonic() - started,
+        )
+        self.exchanges.append(record)
+        return record
 
 
 def probe(
@@ -787,32 +896,44 @@ def probe(
         from .http_transport import http_transport  # sockets only when a probe really sends
 
         transport = http_transport(insecure=insecure)
-    send = transport
-
-    def failed(
-        code: str, step: Literal["request", "preflight", "actual"], message: str
-    ) -> ProbeResult:
-        return ProbeResult(
-            url,
-            request,
-            needed,
-            "error",
-            tuple(run.exchanges),
-            (*run.findings, Finding(code, "error", step, message)),
+    run = _Run(url, request, transport, timeout)
+    refusal = _refuse_invalid_input(run)
+    if refusal is not None:
+        return refusal
+    try:
+        if run.needed:
+            stop = _send_preflight(run, preflight_only=preflight_only)
+            if stop is not None:
+                return stop
+        elif preflight_only:
+            return ProbeResult(url, request, run.needed, "preflight-ok")
+        sent = _actual_request_headers(request, cookie)
+        reply = run.exchange("actual", browser.normalize_method(method), sent)
+    except TransportError as error:
+        step: Literal["preflight", "actual"] = (
+            "actual" if run.preflight_passed or not run.needed else "preflight"
         )
+        return run.failed(error.code, step, error.message)
+    return _judge_actual(run, reply)
 
-    run = _Run()
-    needed = False
+
+def _refuse_invalid_input(run: _Run) -> ProbeResult | None:
+    """The error result for an origin, URL or request a browser would not send; else None.
+
+    On valid input, sets the run's target and whether it needs a preflight.
+    """
+    origin = run.request.origin
     origin_error = origin_problem(origin)
     if origin_error is not None:
-        return failed("invalid-origin", "request", origin_error)
-    target = parse_target(url)
+        return run.failed("invalid-origin", "request", origin_error)
+    target = parse_target(run.url)
     if isinstance(target, str):
-        return failed("invalid-url", "request", target)
-    problem = _request_problem(request)
+        return run.failed("invalid-url", "request", target)
+    run.target = target
+    problem = _request_problem(run.request)
     if problem is not None:
-        return failed("invalid-request", "request", problem)
-    needed = browser.needs_preflight(request)
+        return run.failed("invalid-request", "request", problem)
+    run.needed = browser.needs_preflight(run.request)
     if target.origin == origin:
         run.findings.append(
             Finding(
@@ -824,113 +945,81 @@ def probe(
                 "origin, with this Origin header, would get",
             )
         )
+    return None
 
-    def exchange(
-        step: Literal["preflight", "actual", "origin-check"], verb: str, sent: Headers
-    ) -> Exchange:
-        assert isinstance(target, Target)
-        started = time.monotonic()
-        status, reason, received = send(target, verb, sent, timeout)
-        record = Exchange(
-            step,
-            verb,
-            target.path,
-            tuple(sent),
-            status,
-            reason,
-            tuple(received),
-            time.monotonic() - started,
-        )
-        run.exchanges.append(record)
-        return record
 
-    cache_seconds: int | None = None
-    preflight_passed = False
-    try:
-        if needed:
-            sent = [
-                *browser.preflight_request_headers(request),
-                ("Accept", "*/*"),
-                *_common_headers(),
-            ]
-            reply = exchange("preflight", "OPTIONS", sent)
-            verdict = browser.check_preflight(request, reply.status, reply.response_headers)
-            run.findings.extend(
-                diagnose_preflight(request, reply.status, reply.response_headers, verdict)
-            )
-            if not verdict.ok:
-                return ProbeResult(
-                    url, request, needed, "blocked", tuple(run.exchanges), tuple(run.findings)
-                )
-            preflight_passed = True
-            cache_seconds = browser.preflight_cache_seconds(reply.response_headers)
-            if preflight_only:
-                return ProbeResult(
-                    url,
-                    request,
-                    needed,
-                    "preflight-ok",
-                    tuple(run.exchanges),
-                    tuple(run.findings),
-                    preflight_cache_seconds=cache_seconds,
-                )
-        elif preflight_only:
-            return ProbeResult(url, request, needed, "preflight-ok")
-        script_headers = browser.request_header_list(request.headers)
-        sent = [("Origin", origin), *script_headers]
-        if not any(name.lower() == "accept" for name, _ in script_headers):
-            sent.append(("Accept", "*/*"))
-        sent.extend(_common_headers())
-        if credentials and cookie:
-            sent.append(("Cookie", cookie))
-        reply = exchange("actual", browser.normalize_method(method), sent)
-    except TransportError as error:
-        step: Literal["preflight", "actual"] = (
-            "actual" if preflight_passed or not needed else ("preflight")
-        )
-        return failed(error.code, step, error.message)
+def _send_preflight(run: _Run, *, preflight_only: bool) -> ProbeResult | None:
+    """Send the preflight and judge it: the result when the probe stops here, else None."""
+    request = run.request
+    sent = [
+        *browser.preflight_request_headers(request),
+        ("Accept", "*/*"),
+        *_common_headers(),
+    ]
+    reply = run.exchange("preflight", "OPTIONS", sent)
+    verdict = browser.check_preflight(request, reply.status, reply.response_headers)
+    run.findings.extend(diagnose_preflight(request, reply.status, reply.response_headers, verdict))
+    if not verdict.ok:
+        return run.result("blocked")
+    run.preflight_passed = True
+    run.cache_seconds = browser.preflight_cache_seconds(reply.response_headers)
+    return run.result("preflight-ok") if preflight_only else None
+
+
+def _actual_request_headers(request: BrowserRequest, cookie: str | None) -> list[tuple[str, str]]:
+    """The header lines a browser sends with the actual request."""
+    script_headers = browser.request_header_list(request.headers)
+    sent = [("Origin", request.origin), *script_headers]
+    if not any(name.lower() == "accept" for name, _ in script_headers):
+        sent.append(("Accept", "*/*"))
+    sent.extend(_common_headers())
+    if request.credentials and cookie:
+        sent.append(("Cookie", cookie))
+    return sent
+
+
+def _judge_actual(run: _Run, reply: Exchange) -> ProbeResult:
+    """The probe's result from the actual response (asking about the origin when unclear)."""
+    request = run.request
     verdict = browser.check_response(request, reply.status, reply.response_headers)
-    origin_refused = False
-    if (
+    origin_refused = (
         verdict.step is FailureStep.MISSING_ALLOW_ORIGIN
         and reply.status >= 400
-        and not preflight_passed
-    ):
-        # Refused origin, or CORS headers dropped on errors? Ask the CORS layer directly with
-        # a preflight (safe: OPTIONS changes nothing) for the same method and URL.
-        check = BrowserRequest(origin=origin, method=method, headers=(), credentials=False)
-        sent = [
-            ("Origin", origin),
-            ("Access-Control-Request-Method", browser.normalize_method(method)),
-            ("Accept", "*/*"),
-            *_common_headers(),
-        ]
-        try:
-            answer = exchange("origin-check", "OPTIONS", sent)
-        except TransportError:
-            pass  # no evidence either way: the error response is judged as before
-        else:
-            origin_refused = not browser.check_cors(check, answer.response_headers).ok
+        and not run.preflight_passed
+        and _origin_refused(run)
+    )
     run.findings.extend(
         diagnose_actual(
             request,
             reply.status,
             reply.response_headers,
             verdict,
-            preflight_passed=preflight_passed,
+            preflight_passed=run.preflight_passed,
             origin_refused=origin_refused,
         )
     )
     outcome: Outcome = "blocked"
     if verdict.ok:
         outcome = "redirected" if 300 <= reply.status <= 399 else "allowed"
-    return ProbeResult(
-        url,
-        request,
-        needed,
-        outcome,
-        tuple(run.exchanges),
-        tuple(run.findings),
-        tuple(sorted(verdict.exposed_headers)),
-        cache_seconds,
-    )
+    return run.result(outcome, tuple(sorted(verdict.exposed_headers)))
+
+
+def _origin_refused(run: _Run) -> bool:
+    """Whether the CORS layer refuses the origin outright (False when it cannot be told).
+
+    Refused origin, or CORS headers dropped on errors? Ask the CORS layer directly with a
+    preflight (safe: OPTIONS changes nothing) for the same method and URL.
+    """
+    origin, method = run.request.origin, run.request.method
+    check = BrowserRequest(origin=origin, method=method, headers=(), credentials=False)
+    sent = [
+        ("Origin", origin),
+        ("Access-Control-Request-Method", browser.normalize_method(method)),
+        ("Accept", "*/*"),
+        *_common_headers(),
+    ]
+    try:
+        answer = run.exchange("origin-check", "OPTIONS", sent)
+    except TransportError:
+        return False  # no evidence either way: the error response is judged as before
+    return not browser.check_cors(check, answer.response_headers).ok
