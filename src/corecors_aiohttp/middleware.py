@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
-from aiohttp import hdrs, web
+from aiohttp import web
 from aiohttp.web_urldispatcher import UrlMappingMatchInfo
 
 from corecors import (
@@ -42,18 +42,13 @@ from corecors import (
 )
 from corecors.exchange import check_decider
 
-from . import middleware_mode, prepare_hook, while_routing
+from . import middleware_mode, preflight, prepare_hook, while_routing
 from .apply import (
     _DISABLED,
     _lines,
-    _narrowed,
 )
-from .preflight import _resolve_as
 from .request import (
     _ORIGIN,
-    _REQUEST_HEADERS,
-    _REQUEST_METHOD,
-    _decide_preflight,
     _header,
     _routed_path,
 )
@@ -173,6 +168,8 @@ class CORSMiddleware:
     __call__ = middleware_mode._call_as_middleware
     _handle_without_hook = middleware_mode._handle_without_hook
     _warn_once = middleware_mode._warn_once
+    _decide_preflight = preflight._decide_routed_preflight
+    _url_is_shared = preflight._url_is_shared
 
     def __repr__(self) -> str:
         mode = "setup" if self._app is not None else "middleware only"
@@ -306,63 +303,6 @@ class CORSMiddleware:
         return decider.decide_fields(
             request.method, origin, None, None, False, _routed_path(request)
         )
-
-    async def _decide_preflight(
-        self, request: web.Request, router: web.UrlDispatcher
-    ) -> Decision | None:
-        """Decide a preflight; ``None``: CORS is off for it.
-
-        With per-route policies, the policy is that of the route the actual request
-        (the requested method, same URL) will reach in ``router``.
-        """
-        rules = self._rules
-        headers = request.headers
-        request_method = _header(headers, _REQUEST_METHOD)
-        decider: CORSDecider | None = rules.decider
-        # Only a middleware reads the match: while routing (setup) it is not set yet.
-        matched = request.match_info if self._app is None else None
-        per_route = request_method is not None and self._per_route(rules, matched)
-        if per_route:
-            assert request_method is not None
-            target = await _resolve_as(router, request, request_method)
-            if target is not None:
-                decider = self._select(rules, target)
-        if decider is None:
-            return None
-        decision = _decide_preflight(decider, request, True)
-        if per_route and decision.kind is _PREFLIGHT_ALLOWED:
-            assert request_method is not None
-            if await self._url_is_shared(router, request, request_method, decider):
-                cache = not _header(headers, _REQUEST_HEADERS)
-                return _narrowed(decision, request_method, cache=cache)
-        return decision
-
-    async def _url_is_shared(
-        self,
-        router: web.UrlDispatcher,
-        request: web.Request,
-        request_method: str,
-        decider: CORSDecider,
-    ) -> bool:
-        """Whether another method on the preflight's URL reaches a route under another policy.
-
-        A browser caches a preflight's answer per URL: every method it lists, and the
-        allowed headers for *any* method (the safelisted GET, HEAD and POST included). So
-        what one route's policy allows must not be cached for the URL when another route
-        there has another policy. Only asked when per-route policies exist.
-        """
-        methods = {hdrs.METH_GET, hdrs.METH_HEAD, hdrs.METH_POST}
-        methods.update(route.method for route in router.routes())
-        methods.discard(hdrs.METH_ANY)
-        methods.discard(request_method)
-        for method in sorted(methods):
-            match_info = await _resolve_as(router, request, method)
-            if match_info is None or match_info.http_exception is not None:
-                continue  # no handler runs there (the router's 404/405)
-            owner = self._owner(match_info)
-            if owner._select(owner._rules, match_info) is not decider:
-                return True
-        return False
 
     async def _on_startup(self, app: web.Application) -> None:
         """Refuse a second corecors middleware on the same application; check route names."""
