@@ -31,6 +31,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from aiohttp.web_urldispatcher import UrlMappingMatchInfo
 
 from corecors import (
@@ -46,10 +47,14 @@ from . import middleware_mode, preflight, prepare_hook, while_routing
 from .apply import (
     _DISABLED,
     _lines,
+    _respond,
 )
+from .preflight import _PreflightMatch
 from .request import (
     _ORIGIN,
     _header,
+    _is_preflight,
+    _is_websocket_handshake,
     _routed_path,
 )
 from .routes import _POLICY_ATTRIBUTE, _check_routes, _Default, _route_override
@@ -165,7 +170,6 @@ class CORSMiddleware:
     _route_handshake = while_routing._route_handshake
     _expose = while_routing._expose
     _on_response_prepare = prepare_hook._on_response_prepare
-    __call__ = middleware_mode._call_as_middleware
     _handle_without_hook = middleware_mode._handle_without_hook
     _warn_once = middleware_mode._warn_once
     _decide_preflight = preflight._decide_routed_preflight
@@ -303,6 +307,38 @@ class CORSMiddleware:
         return decider.decide_fields(
             request.method, origin, None, None, False, _routed_path(request)
         )
+
+    # -- as a middleware (cors_middleware; the rest is in middleware_mode.py) ----------
+
+    async def __call__(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        method = request.method
+        if method == "OPTIONS":
+            headers = request.headers
+            if _is_preflight(headers):
+                match_info = request.match_info
+                if type(match_info) is _PreflightMatch:
+                    return _respond(match_info.decision)  # decided while routing
+                if self._owner(match_info) is self:
+                    decision = await self._decide_preflight(request, match_info.apps[0].router)
+                    if decision is not None and decision.status is not None:
+                        return _respond(decision)
+                # CORS is off here (or an inner middleware owns it): the application
+                # answers, and its response is left alone.
+                return await handler(request)
+        elif self._check_websocket_origin and _is_websocket_handshake(request.headers):
+            # Any method: aiohttp's handshake does not insist on GET. The policy is that of
+            # the application that owns the route (a sub-application's own setup()), but the
+            # check is this middleware's: an inner setup() without it does not switch it off.
+            match_info = request.match_info
+            owner = self._owner(match_info)
+            decider = owner._select(owner._rules, match_info)
+            if decider is not None:
+                decision = decider.decide_websocket(
+                    _header(request.headers, _ORIGIN), _routed_path(request)
+                )
+                if decision.status is not None:
+                    return _respond(decision)
+        return await self._handle_without_hook(request, handler)
 
     async def _on_startup(self, app: web.Application) -> None:
         """Refuse a second corecors middleware on the same application; check route names."""
