@@ -8,8 +8,8 @@ functions answer. :func:`check_decider` is the one check of what an adapter is g
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Final
+from collections.abc import Callable, Collection, Iterable
+from typing import AnyStr, Final
 
 from .decision import OWNED_RESPONSE_HEADERS, Decision, DecisionKind, RequestInfo
 from .errors import CORSConfigError
@@ -17,7 +17,13 @@ from .policy import MAX_INPUT_LIMIT
 from .routing import CORSDecider
 from .tokens import merge_vary
 
-__all__ = ["check_decider", "check_optional_decider", "read_request", "response_headers"]
+__all__ = [
+    "check_decider",
+    "check_optional_decider",
+    "join_field_lines",
+    "read_request",
+    "response_headers",
+]
 
 HeaderLines = Iterable[tuple[str, str]]
 
@@ -41,20 +47,7 @@ def read_request(method: str, path: str, headers: HeaderLines) -> RequestInfo:
     number of lines, whatever they hold. ``path`` is the path the application routes
     (no query string), for per-path policies.
     """
-    parts: dict[str, list[str]] = {}
-    sizes: dict[str, int] = {}
-    for name, value in headers:
-        lowered = name.lower()
-        if lowered not in _FIELDS:
-            continue
-        size = sizes.get(lowered)
-        if size is None:
-            parts[lowered] = [value[:_FIELD_CAP]]
-            sizes[lowered] = len(value)
-        elif size <= _FIELD_CAP:
-            parts[lowered].append(value[:_FIELD_CAP])
-            sizes[lowered] = size + 1 + len(value)
-    joined = {name: ",".join(lines)[:_FIELD_CAP] for name, lines in parts.items()}
+    joined = join_field_lines(headers, _FIELDS, ",")
     return RequestInfo(
         method=method,
         origin=joined.get(_ORIGIN),
@@ -63,6 +56,37 @@ def read_request(method: str, path: str, headers: HeaderLines) -> RequestInfo:
         request_private_network=joined.get(_REQUEST_PRIVATE_NETWORK) == "true",
         path=path,
     )
+
+
+def join_field_lines(
+    lines: Iterable[tuple[AnyStr, AnyStr]], fields: Collection[AnyStr], comma: AnyStr
+) -> dict[AnyStr, AnyStr]:
+    """The value of each of ``fields`` (lowercase names) sent in ``lines``, its lines joined
+    with ``comma`` (RFC 9110 list syntax); names compare case-insensitively.
+
+    The one rule for reading repeated request fields, on ``str`` (:func:`read_request`) or on
+    ``bytes`` (the ASGI adapter, for requests its lowercase single-line fast path does not
+    take). Linear in the number of lines, whatever they hold: a field stops growing once it
+    is longer than every policy's input limit (it is then refused whatever follows), so each
+    line past that costs a lookup.
+    """
+    parts: dict[AnyStr, list[AnyStr]] = {}
+    sizes: dict[AnyStr, int] = {}
+    for name, value in lines:
+        if name not in fields:
+            name = name.lower()
+            if name not in fields:
+                continue
+        size = sizes.get(name)
+        if size is None:
+            parts[name] = [value[:_FIELD_CAP]]
+            sizes[name] = len(value)
+        elif size <= _FIELD_CAP:
+            parts[name].append(value[:_FIELD_CAP])
+            sizes[name] = size + 1 + len(value)
+    # Typed once: pyright does not narrow ``comma.join`` over a constrained type variable.
+    join: Callable[[list[AnyStr]], AnyStr] = comma.join  # pyright: ignore[reportAssignmentType]
+    return {name: join(values)[:_FIELD_CAP] for name, values in parts.items()}
 
 
 def response_headers(decision: Decision, headers: HeaderLines = ()) -> list[tuple[str, str]]:

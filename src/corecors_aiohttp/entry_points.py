@@ -46,6 +46,23 @@ def setup(
     Returns the :class:`CORSMiddleware`, whose :meth:`~CORSMiddleware.set_policy` swaps
     the policy at run time; it is also stored as ``app[corecors_aiohttp.CORS_KEY]``.
     """
+    _check_can_set_up(app)
+    middleware = CORSMiddleware(
+        policy, routes=routes, check_websocket_origin=check_websocket_origin
+    )
+    middleware._app = app
+    app[CORS_KEY] = middleware
+    router = app.router
+    middleware._resolve_original = router.resolve
+    router.resolve = middleware._resolve_first  # type: ignore[method-assign]
+    router.register_resource(_PreflightResource(middleware, router))
+    app.on_response_prepare.append(middleware._on_response_prepare)
+    app.on_startup.append(middleware._on_startup)
+    return middleware
+
+
+def _check_can_set_up(app: web.Application) -> None:
+    """Refuse what :func:`setup` cannot cover, saying what to do instead."""
     if not isinstance(app, web.Application):
         raise TypeError(f"setup() needs an aiohttp.web.Application, not {type(app).__name__}")
     if CORS_KEY in app:
@@ -63,18 +80,6 @@ def setup(
             "this application already has a cors_middleware() in its middlewares; use "
             "either setup() or cors_middleware(), not both (setup() covers more)"
         )
-    middleware = CORSMiddleware(
-        policy, routes=routes, check_websocket_origin=check_websocket_origin
-    )
-    middleware._app = app
-    app[CORS_KEY] = middleware
-    router = app.router
-    middleware._resolve_original = router.resolve
-    router.resolve = middleware._resolve_first  # type: ignore[method-assign]
-    router.register_resource(_PreflightResource(middleware, router))
-    app.on_response_prepare.append(middleware._on_response_prepare)
-    app.on_startup.append(middleware._on_startup)
-    return middleware
 
 
 def cors_middleware(

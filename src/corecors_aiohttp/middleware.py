@@ -26,17 +26,15 @@ per-route policy of ``None``), in which case the response is left exactly as it 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
-from aiohttp import hdrs, web
+from aiohttp import web
 from aiohttp.typedefs import Handler
 from aiohttp.web_urldispatcher import UrlMappingMatchInfo
 
 from corecors import (
-    OWNED_RESPONSE_HEADERS,
     CORSConfigError,
     CORSDecider,
     CORSPolicy,
@@ -45,41 +43,23 @@ from corecors import (
 )
 from corecors.exchange import check_decider
 
+from . import middleware_mode, preflight, prepare_hook, while_routing
 from .apply import (
     _DISABLED,
-    _FAST_OWNED_CHECK,
-    _FINAL_TYPES,
-    _MEMO_KEY,
-    _OWNED,
-    _VARY,
-    _VARY_ONLY_LINES,
-    _add_decision,
-    _CORSAnswer,
     _lines,
-    _narrowed,
     _respond,
-    apply_decision,
 )
-from .preflight import _PreflightMatch, _resolve_as
+from .preflight import _PreflightMatch
 from .request import (
     _ORIGIN,
-    _REQUEST_HEADERS,
-    _REQUEST_METHOD,
-    _decide_preflight,
     _header,
     _is_preflight,
     _is_websocket_handshake,
-    _looks_handled,
     _routed_path,
 )
 from .routes import _POLICY_ATTRIBUTE, _check_routes, _Default, _route_override
 
-logger: logging.Logger = logging.getLogger("corecors.aiohttp")
-
 _PREFLIGHT_ALLOWED: Final = DecisionKind.PREFLIGHT_ALLOWED
-_HTTP_EXCEPTION: Final = web.HTTPException
-#: What handlers return most: a plain ``web.Response`` (never a protocol switch).
-_PLAIN_RESPONSE: Final = web.Response
 #: Stands in where a decision is never read (``_Rules.no_origin`` off the fast path).
 _UNUSED_DECISION: Final = Decision(_DISABLED, None, (), ())
 
@@ -182,6 +162,19 @@ class CORSMiddleware:
         self._websocket_checks = True
         self._warned: set[str] = set()
 
+    # Kept apart by concern (see each module), bound here as methods: answering while
+    # routing and the prepare hook (setup), and the middleware itself (cors_middleware).
+    _resolve_first = while_routing._resolve_first
+    _resolve = while_routing._resolve
+    _route_preflight = while_routing._route_preflight
+    _route_handshake = while_routing._route_handshake
+    _expose = while_routing._expose
+    _on_response_prepare = prepare_hook._on_response_prepare
+    _handle_without_hook = middleware_mode._handle_without_hook
+    _warn_once = middleware_mode._warn_once
+    _decide_preflight = preflight._decide_routed_preflight
+    _url_is_shared = preflight._url_is_shared
+
     def __repr__(self) -> str:
         mode = "setup" if self._app is not None else "middleware only"
         return f"<CORSMiddleware ({mode}) policy={self._rules.decider!r}>"
@@ -243,6 +236,11 @@ class CORSMiddleware:
             if owner is not None:
                 return owner
         return self
+
+    @staticmethod
+    def _setups_of(match_info: UrlMappingMatchInfo) -> list[CORSMiddleware | None]:
+        """The :func:`setup` of each application of the match (``None`` where it has none)."""
+        return [app.get(CORS_KEY) for app in match_info.apps]
 
     def _survey(self) -> None:
         """Learn the application tree, once its routes are frozen: nested setup()s (which
@@ -310,150 +308,7 @@ class CORSMiddleware:
             request.method, origin, None, None, False, _routed_path(request)
         )
 
-    async def _decide_preflight(
-        self, request: web.Request, router: web.UrlDispatcher
-    ) -> Decision | None:
-        """Decide a preflight; ``None``: CORS is off for it.
-
-        With per-route policies, the policy is that of the route the actual request
-        (the requested method, same URL) will reach in ``router``.
-        """
-        rules = self._rules
-        headers = request.headers
-        request_method = _header(headers, _REQUEST_METHOD)
-        decider: CORSDecider | None = rules.decider
-        # Only a middleware reads the match: while routing (setup) it is not set yet.
-        matched = request.match_info if self._app is None else None
-        per_route = request_method is not None and self._per_route(rules, matched)
-        if per_route:
-            assert request_method is not None
-            target = await _resolve_as(router, request, request_method)
-            if target is not None:
-                decider = self._select(rules, target)
-        if decider is None:
-            return None
-        decision = _decide_preflight(decider, request, True)
-        if per_route and decision.kind is _PREFLIGHT_ALLOWED:
-            assert request_method is not None
-            if await self._url_is_shared(router, request, request_method, decider):
-                cache = not _header(headers, _REQUEST_HEADERS)
-                return _narrowed(decision, request_method, cache=cache)
-        return decision
-
-    async def _url_is_shared(
-        self,
-        router: web.UrlDispatcher,
-        request: web.Request,
-        request_method: str,
-        decider: CORSDecider,
-    ) -> bool:
-        """Whether another method on the preflight's URL reaches a route under another policy.
-
-        A browser caches a preflight's answer per URL: every method it lists, and the
-        allowed headers for *any* method (the safelisted GET, HEAD and POST included). So
-        what one route's policy allows must not be cached for the URL when another route
-        there has another policy. Only asked when per-route policies exist.
-        """
-        methods = {hdrs.METH_GET, hdrs.METH_HEAD, hdrs.METH_POST}
-        methods.update(route.method for route in router.routes())
-        methods.discard(hdrs.METH_ANY)
-        methods.discard(request_method)
-        for method in sorted(methods):
-            match_info = await _resolve_as(router, request, method)
-            if match_info is None or match_info.http_exception is not None:
-                continue  # no handler runs there (the router's 404/405)
-            owner = self._owner(match_info)
-            if owner._select(owner._rules, match_info) is not decider:
-                return True
-        return False
-
-    # -- while routing (setup) ----------------------------------------------------------
-
-    async def _resolve_first(self, request: web.Request) -> UrlMappingMatchInfo:
-        """The router's resolution until the application is frozen: then the tree is
-        surveyed once and :meth:`_resolve` takes over."""
-        app = self._app
-        assert app is not None
-        if app.frozen:
-            self._survey()
-            app.router.resolve = self._resolve  # type: ignore[method-assign,assignment]
-        return await self._resolve(request)
-
-    def _resolve(self, request: web.Request) -> Awaitable[UrlMappingMatchInfo]:
-        """The router's resolution, wrapped: preflights and (when checked) WebSocket
-        handshakes are answered here, before any middleware or handler runs.
-
-        Not a coroutine: every other request gets the router's own coroutine, with no
-        frame of ours in between."""
-        if request.method == "OPTIONS":
-            headers = request.headers
-            if _ORIGIN in headers and _REQUEST_METHOD in headers and self._outer is None:
-                return self._route_preflight(request)
-        elif (
-            self._websocket_checks
-            and self._outer is None
-            and _is_websocket_handshake(request.headers)
-        ):
-            return self._route_handshake(request)
-        assert self._resolve_original is not None
-        return self._resolve_original(request)
-
-    async def _route_preflight(self, request: web.Request) -> UrlMappingMatchInfo:
-        resolve = self._resolve_original
-        assert resolve is not None
-        rules = self._rules
-        if self._nested is False and not self._receivers and not self._per_route(rules):
-            # One set of rules for every URL: decided without routing at all.
-            decision = _decide_preflight(rules.decider, request, rules.single is None)
-            if decision.status is None:
-                return await resolve(request)  # CORS is off here: the app answers
-            raise _CORSAnswer(decision.status, _lines(decision))
-        match_info = await resolve(request)
-        if type(match_info) is _PreflightMatch:
-            answer = match_info.decision  # decided by the resource consulted last
-        else:
-            owner = self._owner(match_info)  # self, or a sub-application's setup()
-            assert owner._app is not None
-            found = await owner._decide_preflight(request, owner._app.router)
-            if found is None or found.status is None:
-                return match_info  # CORS is off here: the app (or its router) answers
-            answer = found
-        assert answer.status is not None
-        self._expose(request, match_info)
-        raise _CORSAnswer(answer.status, _lines(answer))
-
-    async def _route_handshake(self, request: web.Request) -> UrlMappingMatchInfo:
-        assert self._resolve_original is not None
-        match_info = await self._resolve_original(request)
-        if not self._check_websocket_origin and not any(
-            inner is not None and inner._check_websocket_origin
-            for inner in (app.get(CORS_KEY) for app in match_info.apps)
-        ):
-            return match_info
-        # Any method: aiohttp's handshake does not insist on GET. The policy is that of
-        # the application that owns the route, the check any enclosing setup()'s.
-        owner = self._owner(match_info)
-        decider = owner._select(owner._rules, match_info)
-        if decider is None:
-            return match_info
-        decision = decider.decide_websocket(
-            _header(request.headers, _ORIGIN), _routed_path(request)
-        )
-        if decision.status is None:
-            return match_info
-        self._expose(request, match_info)
-        raise _CORSAnswer(decision.status, _lines(decision))
-
-    def _expose(self, request: web.Request, match_info: UrlMappingMatchInfo) -> None:
-        """Let the applications' own ``on_response_prepare`` receivers see an answer raised
-        while routing, as they see every other response: aiohttp calls them for the
-        applications of the request's match, which routing had not set yet."""
-        if self._receivers and self._app is not None:
-            match_info.add_app(self._app)
-            match_info.freeze()
-            request._match_info = match_info
-
-    # -- as a middleware (cors_middleware) --------------------------------------------------
+    # -- as a middleware (cors_middleware; the rest is in middleware_mode.py) ----------
 
     async def __call__(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         method = request.method
@@ -484,114 +339,6 @@ class CORSMiddleware:
                 if decision.status is not None:
                     return _respond(decision)
         return await self._handle_without_hook(request, handler)
-
-    async def _handle_without_hook(
-        self, request: web.Request, handler: Handler
-    ) -> web.StreamResponse:
-        if self._owner(request.match_info) is not self:
-            return await handler(request)
-        try:
-            response = await handler(request)
-        except web.HTTPException as exc:
-            decision = self.decide(request)
-            if decision is not None:
-                apply_decision(exc.headers, decision)
-            raise
-        except Exception as exc:
-            self._warn_once(
-                "exception",
-                "cors_middleware: an unhandled exception (%s) becomes aiohttp's own 500 "
-                "response, which a middleware cannot reach, so it has no CORS headers and "
-                "the page cannot read it; use corecors_aiohttp.setup(app, policy) to cover "
-                "it (this warning is logged once)",
-                type(exc).__name__,
-            )
-            raise
-        if response.prepared:
-            if not isinstance(response, web.WebSocketResponse) and not _looks_handled(
-                response.headers
-            ):
-                self._warn_once(
-                    "prepared",
-                    "cors_middleware: the handler for %s %s returned a response it had "
-                    "already prepared (a StreamResponse sent before returning), so no CORS "
-                    "headers could be added to it; use corecors_aiohttp.setup(app, policy), "
-                    "which adds them at prepare time (this warning is logged once)",
-                    request.method,
-                    request.path,
-                )
-            return response
-        decision = self.decide(request)
-        if decision is not None:
-            apply_decision(response.headers, decision)
-        return response
-
-    async def _on_response_prepare(
-        self, request: web.Request, response: web.StreamResponse
-    ) -> None:
-        """``app.on_response_prepare`` receiver: the headers of every response, once."""
-        if type(response) is not _PLAIN_RESPONSE:  # the common case needs none of this
-            if type(response) in _FINAL_TYPES or response.status == 101:
-                return  # built by corecors, or a protocol switch (WebSocket): leave alone
-            if isinstance(response, _HTTP_EXCEPTION):
-                # A raised exception that became the response (the router's 404 and 405
-                # included): its traceback holds the frame that caught it, which holds
-                # it, a cycle left to the garbage collector. Nothing reads it now.
-                response.__traceback__ = None
-        headers = request.headers
-        fast = self._fast
-        if fast is not None:
-            # One policy for everything: no owner, no route, no path to look up.
-            origins = headers.getall(_ORIGIN, None)  # _header(), inlined: hot path
-            if origins is None:
-                decision = fast.no_origin
-                lines = fast.no_origin_lines
-            else:
-                method = request.method
-                if method == "OPTIONS" and _REQUEST_METHOD in headers:
-                    return  # a preflight: answered while routing
-                origin = origins[0] if len(origins) == 1 else ",".join(origins)
-                decision = fast.decide(method, origin)
-                # _lines(), inlined: decisions built in advance, then refusals.
-                memo = decision._memo
-                if memo is not None:
-                    lines = memo.get(_MEMO_KEY) or _lines(decision)  # type: ignore[assignment]
-                elif not decision.headers:
-                    lines = _VARY_ONLY_LINES.get(decision.vary) or _lines(decision)
-                else:
-                    lines = _lines(decision)
-            response_headers = response.headers
-            if not _FAST_OWNED_CHECK or not response_headers.keys().isdisjoint(
-                OWNED_RESPONSE_HEADERS
-            ):
-                for name in _OWNED:
-                    response_headers.popall(name, None)
-            if _VARY in response_headers:
-                _add_decision(response_headers, decision)  # merges the Vary lines
-            else:
-                response_headers.extend(lines)  # pyright: ignore[reportArgumentType]
-            return
-        method = request.method
-        rules = self._rules
-        if self._nested is not False and self._owner(request.match_info) is not self:
-            return
-        if method == "OPTIONS" and _is_preflight(headers):
-            return  # answered while routing, or CORS is off for it
-        decider = rules.decider
-        if self._per_route(rules):
-            selected = self._select(rules, request.match_info)
-            if selected is None:
-                return
-            decider = selected
-        decision = decider.decide_fields(
-            method, _header(headers, _ORIGIN), None, None, False, _routed_path(request)
-        )
-        apply_decision(response.headers, decision)
-
-    def _warn_once(self, key: str, message: str, *args: object) -> None:
-        if key not in self._warned:
-            self._warned.add(key)
-            logger.warning(message, *args)
 
     async def _on_startup(self, app: web.Application) -> None:
         """Refuse a second corecors middleware on the same application; check route names."""

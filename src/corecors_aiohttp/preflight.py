@@ -1,4 +1,5 @@
-"""The router resource that answers the preflights no route answers (``setup`` only)."""
+"""Deciding a preflight by the route it asks about, and the router resource that answers the
+preflights no route answers (``setup`` only)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,73 @@ if TYPE_CHECKING:  # aiohttp's own dependencies, for annotations only
 
     from .middleware import CORSMiddleware
 
-from corecors import Decision
+from corecors import CORSDecider, Decision, DecisionKind
 
-from .apply import _respond
-from .request import _REQUEST_METHOD, _is_preflight
+from .apply import _narrowed, _respond
+from .request import _REQUEST_HEADERS, _REQUEST_METHOD, _decide_preflight, _header, _is_preflight
 
 __all__: list[str] = []
+
+_PREFLIGHT_ALLOWED: Final = DecisionKind.PREFLIGHT_ALLOWED
+
+
+async def _decide_routed_preflight(
+    self: CORSMiddleware, request: web.Request, router: web.UrlDispatcher
+) -> Decision | None:
+    """Decide a preflight; ``None``: CORS is off for it.
+
+    With per-route policies, the policy is that of the route the actual request
+    (the requested method, same URL) will reach in ``router``.
+    """
+    rules = self._rules
+    headers = request.headers
+    request_method = _header(headers, _REQUEST_METHOD)
+    decider: CORSDecider | None = rules.decider
+    # Only a middleware reads the match: while routing (setup) it is not set yet.
+    matched = request.match_info if self._app is None else None
+    per_route = request_method is not None and self._per_route(rules, matched)
+    if per_route:
+        assert request_method is not None
+        target = await _resolve_as(router, request, request_method)
+        if target is not None:
+            decider = self._select(rules, target)
+    if decider is None:
+        return None
+    decision = _decide_preflight(decider, request, True)
+    if per_route and decision.kind is _PREFLIGHT_ALLOWED:
+        assert request_method is not None
+        if await self._url_is_shared(router, request, request_method, decider):
+            cache = not _header(headers, _REQUEST_HEADERS)
+            return _narrowed(decision, request_method, cache=cache)
+    return decision
+
+
+async def _url_is_shared(
+    self: CORSMiddleware,
+    router: web.UrlDispatcher,
+    request: web.Request,
+    request_method: str,
+    decider: CORSDecider,
+) -> bool:
+    """Whether another method on the preflight's URL reaches a route under another policy.
+
+    A browser caches a preflight's answer per URL: every method it lists, and the
+    allowed headers for *any* method (the safelisted GET, HEAD and POST included). So
+    what one route's policy allows must not be cached for the URL when another route
+    there has another policy. Only asked when per-route policies exist.
+    """
+    methods = {hdrs.METH_GET, hdrs.METH_HEAD, hdrs.METH_POST}
+    methods.update(route.method for route in router.routes())
+    methods.discard(hdrs.METH_ANY)
+    methods.discard(request_method)
+    for method in sorted(methods):
+        match_info = await _resolve_as(router, request, method)
+        if match_info is None or match_info.http_exception is not None:
+            continue  # no handler runs there (the router's 404/405)
+        owner = self._owner(match_info)
+        if owner._select(owner._rules, match_info) is not decider:
+            return True
+    return False
 
 
 async def _resolve_as(

@@ -29,7 +29,7 @@ from corecors import (
     merge_vary,
 )
 from corecors.decision import AsgiHeaders, asgi_header_lines
-from corecors.exchange import check_decider
+from corecors.exchange import check_decider, join_field_lines
 from corecors.links import doc_url
 from corecors.policy import MAX_INPUT_LIMIT, _unknown_key_problems
 
@@ -575,30 +575,12 @@ def _joined_request_fields(
     headers: Iterable[tuple[bytes, bytes]],
 ) -> tuple[str | None, str | None, str | None, bytes | None]:
     """Origin, Access-Control-Request-Method, -Headers and -Private-Network, each field's
-    lines joined with ``","`` (RFC 9110 list syntax), names compared case-insensitively.
+    lines joined by the core's one rule (:func:`corecors.exchange.join_field_lines`), decoded.
 
     Two ``Origin`` lines then make a value no browser sends, which the core refuses, and two
-    ``Access-Control-Request-Headers`` lines one list. Linear in the lines, whatever their
-    number: a field stops growing once it is longer than ``_FIELD_CAP`` (it is then over every
-    input limit, and refused whatever follows), so each line past that costs a lookup.
+    ``Access-Control-Request-Headers`` lines one list. Linear in the lines, whatever their number.
     """
-    parts: dict[bytes, list[bytes]] = {}
-    sizes: dict[bytes, int] = {}
-    for name, raw in headers:
-        if name in _OTHER_COMMON_FIELDS:
-            continue
-        if name not in _REQUEST_FIELDS and (
-            name.islower() or (name := name.lower()) not in _REQUEST_FIELDS
-        ):
-            continue
-        size = sizes.get(name)
-        if size is None:
-            parts[name] = [raw[:_FIELD_CAP]]
-            sizes[name] = len(raw)
-        elif size <= _FIELD_CAP:
-            parts[name].append(raw[:_FIELD_CAP])
-            sizes[name] = size + 1 + len(raw)
-    joined = {name: b",".join(lines)[:_FIELD_CAP] for name, lines in parts.items()}
+    joined = join_field_lines(headers, _REQUEST_FIELDS, b",")
     origin = joined.get(_ORIGIN)
     request_method = joined.get(_REQUEST_METHOD)
     request_headers = joined.get(_REQUEST_HEADERS)
