@@ -27,6 +27,7 @@ import custom_server
 
 from corecors import browser
 from corecors_tools.probe import FINDINGS
+from tests.loopback import serving
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example.net"
@@ -65,17 +66,9 @@ def blocking(document: dict[str, Any]) -> str | None:
 
 
 def serve(server: ThreadingHTTPServer) -> Iterator[str]:
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    host, port = server.server_address[:2]
-    try:
-        yield f"http://{host!s}:{port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    """``server`` on loopback while the caller holds its base URL."""
+    for host, port in serving(server):
+        yield f"http://{host}:{port}"
 
 
 @pytest.fixture(scope="module")
