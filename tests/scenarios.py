@@ -106,6 +106,16 @@ def build_policy(name: str) -> CORSPolicy:
     return CORSPolicy(**POLICIES[name])
 
 
+def preflight_headers(
+    origin: str = APP, method: str = "PUT", request_headers: str | None = None
+) -> dict[str, str]:
+    """A preflight's CORS request fields, as an HTTP client's ``headers=`` takes them."""
+    headers = {"Origin": origin, "Access-Control-Request-Method": method}
+    if request_headers is not None:
+        headers["Access-Control-Request-Headers"] = request_headers
+    return headers
+
+
 @dataclass(frozen=True, kw_only=True)
 class Scenario:
     id: str
