@@ -76,6 +76,15 @@ async def ok(request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
+async def echo(request: web.Request) -> web.WebSocketResponse:
+    """A WebSocket endpoint that sends every text message back."""
+    socket = web.WebSocketResponse()
+    await socket.prepare(request)
+    async for message in socket:
+        await socket.send_str(message.data)
+    return socket
+
+
 class Counter:
     """A handler that counts its calls (to show a preflight never reaches the app)."""
 

@@ -36,6 +36,7 @@ from .aiohttp_apps import (
     assert_allowed,
     assert_not_allowed,
     cors_headers,
+    echo,
     ok,
     preflight_headers,
     public_policy,
@@ -603,14 +604,6 @@ async def test_static_wildcard_policy_adds_no_vary(aiohttp_client: AiohttpClient
 
 
 # -- WebSockets --------------------------------------------------------------------------
-
-
-async def echo(request: web.Request) -> web.WebSocketResponse:
-    socket = web.WebSocketResponse()
-    await socket.prepare(request)
-    async for message in socket:
-        await socket.send_str(message.data)
-    return socket
 
 
 async def test_websocket_passes_through_by_default(aiohttp_client: AiohttpClient) -> None:
