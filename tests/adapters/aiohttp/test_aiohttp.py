@@ -406,24 +406,20 @@ async def test_raised_exception_keeps_its_own_headers(aiohttp_client: AiohttpCli
     assert_allowed(response)
 
 
-async def test_router_404_gets_headers(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
-    response = await client.get("/nowhere", headers={"Origin": APP})
-    assert response.status == 404
-    assert_allowed(response)
-
-
-async def test_router_405_gets_headers(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
-    response = await client.delete("/data", headers={"Origin": APP})
-    assert response.status == 405
-    assert_allowed(response)
-
-
-async def test_unhandled_exception_500_gets_headers(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.get("/crash", crash))
-    response = await client.get("/crash", headers={"Origin": APP})
-    assert response.status == 500
+@pytest.mark.parametrize(
+    ("route", "method", "path", "status"),
+    [
+        pytest.param(web.get("/data", ok), "GET", "/nowhere", 404, id="router_404"),
+        pytest.param(web.get("/data", ok), "DELETE", "/data", 405, id="router_405"),
+        pytest.param(web.get("/crash", crash), "GET", "/crash", 500, id="unhandled_exception_500"),
+    ],
+)
+async def test_error_response_gets_headers(
+    aiohttp_client: AiohttpClient, route: web.RouteDef, method: str, path: str, status: int
+) -> None:
+    client = await client_for(aiohttp_client, route)
+    response = await client.request(method, path, headers={"Origin": APP})
+    assert response.status == status
     assert_allowed(response)
 
 
