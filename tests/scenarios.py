@@ -233,12 +233,23 @@ _exact_preflight_refused = partial(preflight, policy="exact", origin=APP, allowe
 _exact_put_allowed = partial(
     preflight, policy="exact", origin=APP, request_method="PUT", allowed=True, headers={ACAO: APP}
 )
-_acrh_refused = partial(
-    preflight, origin=APP, allowed=False, rejection=Rejection.REQUEST_HEADERS_MALFORMED
+_malformed_header = partial(
+    preflight,
+    policy="star_headers",
+    origin=APP,
+    request_method="PUT",
+    allowed=False,
+    rejection=Rejection.REQUEST_HEADERS_MALFORMED,
 )
-_malformed_header = partial(_acrh_refused, policy="star_headers", request_method="PUT")
 _star_headers = partial(preflight, policy="star_headers", origin=APP, request_method="PUT")
-_over_acrh_limits = partial(_acrh_refused, policy="small_limits", request_method="POST")
+_over_acrh_limits = partial(
+    preflight,
+    policy="small_limits",
+    origin=APP,
+    request_method="POST",
+    allowed=False,
+    rejection=Rejection.REQUEST_HEADERS_MALFORMED,
+)
 _any_method_preflight = partial(preflight, policy="any_method_credentialed", origin=APP)
 _star_preflight = partial(preflight, vary=_STAR_PREFLIGHT_VARY)
 _private_network_preflight = partial(
