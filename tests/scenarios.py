@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from corecors import CORSPolicy, DecisionKind, Rejection
@@ -105,6 +106,16 @@ def build_policy(name: str) -> CORSPolicy:
     return CORSPolicy(**POLICIES[name])
 
 
+def preflight_headers(
+    origin: str = APP, method: str = "PUT", request_headers: str | None = None
+) -> dict[str, str]:
+    """A preflight's CORS request fields, as an HTTP client's ``headers=`` takes them."""
+    headers = {"Origin": origin, "Access-Control-Request-Method": method}
+    if request_headers is not None:
+        headers["Access-Control-Request-Headers"] = request_headers
+    return headers
+
+
 @dataclass(frozen=True, kw_only=True)
 class Scenario:
     id: str
@@ -168,7 +179,7 @@ def preflight(
     policy: str,
     origin: str,
     request_method: str,
-    request_headers: str | None,
+    request_headers: str | None = None,
     allowed: bool,
     headers: Mapping[str, str | None] | None = None,
     private_network: bool = False,
@@ -201,41 +212,69 @@ _EXACT: dict[str, str | None] = {ACAO: APP, ACAC: None, ACEH: "x-request-id"}
 _METHODS = "GET, POST, PUT, PATCH, DELETE"
 _NOT_ALLOWED = Rejection.ORIGIN_NOT_ALLOWED
 _MALFORMED = Rejection.ORIGIN_MALFORMED
+_STAR_PREFLIGHT_VARY = ("Access-Control-Request-Method", "Access-Control-Request-Headers")
+_PNA_VARY = (*PREFLIGHT_VARY, "Access-Control-Request-Private-Network")
+
+# Row builders, one per group of rows: a row states only what differs from its group
+# (`functools.partial`, so a row may still override a group's field, and mypy checks the names).
+_not_cors = partial(actual, origin=None, allowed=True)
+_exact_allowed = partial(actual, policy="exact", origin=APP, allowed=True, headers=_EXACT)
+_exact_malformed = partial(actual, policy="exact", allowed=False, rejection=_MALFORMED)
+_exact_not_listed = partial(actual, policy="exact", allowed=False, rejection=_NOT_ALLOWED)
+_schemes = partial(actual, policy="schemes")
+_pattern_allowed = partial(actual, policy="patterns", allowed=True)
+_pattern_malformed = partial(actual, policy="patterns", allowed=False, rejection=_MALFORMED)
+_pattern_not_listed = partial(actual, policy="patterns", allowed=False, rejection=_NOT_ALLOWED)
+_regex = partial(actual, policy="regex")
+_credentialed_allowed = partial(actual, policy="credentialed", allowed=True)
+_star_answer = partial(actual, allowed=True, vary=())
+_exact_preflight = partial(preflight, policy="exact", origin=APP, allowed=True)
+_exact_preflight_refused = partial(preflight, policy="exact", origin=APP, allowed=False)
+_exact_put_allowed = partial(
+    preflight, policy="exact", origin=APP, request_method="PUT", allowed=True, headers={ACAO: APP}
+)
+_malformed_header = partial(
+    preflight,
+    policy="star_headers",
+    origin=APP,
+    request_method="PUT",
+    allowed=False,
+    rejection=Rejection.REQUEST_HEADERS_MALFORMED,
+)
+_star_headers = partial(preflight, policy="star_headers", origin=APP, request_method="PUT")
+_over_acrh_limits = partial(
+    preflight,
+    policy="small_limits",
+    origin=APP,
+    request_method="POST",
+    allowed=False,
+    rejection=Rejection.REQUEST_HEADERS_MALFORMED,
+)
+_any_method_preflight = partial(preflight, policy="any_method_credentialed", origin=APP)
+_star_preflight = partial(preflight, vary=_STAR_PREFLIGHT_VARY)
+_private_network_preflight = partial(
+    preflight, policy="private_network", request_method="GET", private_network=True, vary=_PNA_VARY
+)
 
 SCENARIOS: list[Scenario] = [
     # --- §1, §2: classification and the Origin header --------------------------------
-    actual(
-        "no-origin-is-not-cors-but-varies",
-        policy="exact",
-        origin=None,
-        allowed=True,
-        headers=NO_CORS_HEADERS,
+    _not_cors("no-origin-is-not-cors-but-varies", policy="exact", headers=NO_CORS_HEADERS),
+    _not_cors(
+        "no-origin-post-is-not-cors", policy="credentialed", headers=NO_CORS_HEADERS, method="POST"
     ),
-    actual(
-        "no-origin-post-is-not-cors",
-        policy="credentialed",
-        origin=None,
-        allowed=True,
-        headers=NO_CORS_HEADERS,
-        method="POST",
-    ),
-    actual(
+    _not_cors(
         "no-origin-with-static-wildcard-gets-star-and-no-vary",
         policy="wildcard",
-        origin=None,
-        allowed=True,
         headers={ACAO: "*", ACEH: "*", ACAC: None},
         vary=(),
     ),
-    actual(
+    _not_cors(
         "no-origin-with-wildcard-listed-gets-star",
         policy="wildcard_listed",
-        origin=None,
-        allowed=True,
         headers={ACAO: "*", ACAC: None, ACEH: None},
         vary=(),
     ),
-    actual("allowed-origin-simple-get", policy="exact", origin=APP, allowed=True, headers=_EXACT),
+    _exact_allowed("allowed-origin-simple-get"),
     actual(
         "second-allowed-origin-simple-get",
         policy="exact",
@@ -243,69 +282,18 @@ SCENARIOS: list[Scenario] = [
         allowed=True,
         headers={ACAO: ADMIN, ACEH: "x-request-id"},
     ),
-    actual(
-        "allowed-origin-post",
-        policy="exact",
-        origin=APP,
-        allowed=True,
-        headers=_EXACT,
-        method="POST",
-    ),
-    actual(
-        "allowed-origin-head",
-        policy="exact",
-        origin=APP,
-        allowed=True,
-        headers=_EXACT,
-        method="HEAD",
-    ),
-    actual(
-        "allowed-origin-put-actual",
-        policy="exact",
-        origin=APP,
-        allowed=True,
-        headers=_EXACT,
-        method="PUT",
-    ),
-    actual(
-        "allowed-origin-delete-actual",
-        policy="exact",
-        origin=APP,
-        allowed=True,
-        headers=_EXACT,
-        method="DELETE",
-    ),
-    actual(
+    _exact_allowed("allowed-origin-post", method="POST"),
+    _exact_allowed("allowed-origin-head", method="HEAD"),
+    _exact_allowed("allowed-origin-put-actual", method="PUT"),
+    _exact_allowed("allowed-origin-delete-actual", method="DELETE"),
+    _exact_not_listed(
         "same-origin-post-with-unlisted-origin-passes-without-headers",
-        policy="exact",
         origin="https://api.example.com",
-        allowed=False,
         method="POST",
-        rejection=_NOT_ALLOWED,
     ),
-    actual(
-        "options-without-acrm-is-actual-request",
-        policy="exact",
-        origin=APP,
-        allowed=True,
-        headers=_EXACT,
-        method="OPTIONS",
-    ),
-    actual(
-        "options-without-acrm-disallowed-origin",
-        policy="exact",
-        origin=EVIL,
-        allowed=False,
-        method="OPTIONS",
-        rejection=_NOT_ALLOWED,
-    ),
-    actual(
-        "disallowed-origin-gets-no-cors-headers",
-        policy="exact",
-        origin=EVIL,
-        allowed=False,
-        rejection=_NOT_ALLOWED,
-    ),
+    _exact_allowed("options-without-acrm-is-actual-request", method="OPTIONS"),
+    _exact_not_listed("options-without-acrm-disallowed-origin", origin=EVIL, method="OPTIONS"),
+    _exact_not_listed("disallowed-origin-gets-no-cors-headers", origin=EVIL),
     actual(
         "disallowed-origin-credentialed-policy-leaks-nothing",
         policy="credentialed",
@@ -313,135 +301,25 @@ SCENARIOS: list[Scenario] = [
         allowed=False,
         rejection=_NOT_ALLOWED,
     ),
-    actual(
-        "origin-with-trailing-slash-not-allowed",
-        policy="exact",
-        origin=APP + "/",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
-        "origin-uppercase-not-allowed",
-        policy="exact",
-        origin="HTTPS://APP.EXAMPLE.COM",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
-        "origin-mixed-case-host-not-allowed",
-        policy="exact",
-        origin="https://App.example.com",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
-        "origin-with-default-port-not-allowed",
-        policy="exact",
-        origin=APP + ":443",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
-        "origin-with-other-port-not-allowed",
-        policy="exact",
-        origin=APP + ":8443",
-        allowed=False,
-        rejection=_NOT_ALLOWED,
-    ),
-    actual(
-        "origin-http-instead-of-https-not-allowed",
-        policy="exact",
-        origin="http://app.example.com",
-        allowed=False,
-        rejection=_NOT_ALLOWED,
-    ),
-    actual(
-        "origin-with-path-not-allowed",
-        policy="exact",
-        origin=APP + "/path",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
-        "origin-with-userinfo-not-allowed",
-        policy="exact",
-        origin="https://user@app.example.com",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
-        "origin-with-query-not-allowed",
-        policy="exact",
-        origin=APP + "?x=1",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
-        "origin-empty-not-allowed", policy="exact", origin="", allowed=False, rejection=_MALFORMED
-    ),
-    actual(
-        "origin-two-lines-joined-not-allowed",
-        policy="exact",
-        origin=f"{APP},{APP}",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
-        "origin-two-lines-joined-with-space-not-allowed",
-        policy="exact",
-        origin=f"{APP}, {ADMIN}",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
-        "origin-with-surrounding-space-not-allowed",
-        policy="exact",
-        origin=f" {APP}",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
-        "origin-prefix-attack-not-allowed",
-        policy="exact",
-        origin=APP + ".evil.net",
-        allowed=False,
-        rejection=_NOT_ALLOWED,
-    ),
-    actual(
-        "origin-suffix-attack-not-allowed",
-        policy="exact",
-        origin="https://evilapp.example.com",
-        allowed=False,
-        rejection=_NOT_ALLOWED,
-    ),
-    actual(
-        "origin-with-crlf-not-allowed",
-        policy="exact",
-        origin=APP + "\r\nSet-Cookie: a=b",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
-        "origin-with-nul-not-allowed",
-        policy="exact",
-        origin=APP + "\x00",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
-        "origin-non-ascii-not-allowed",
-        policy="exact",
-        origin="https://äpp.example.com",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
-        "origin-file-scheme-not-allowed",
-        policy="exact",
-        origin="file://",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
+    _exact_malformed("origin-with-trailing-slash-not-allowed", origin=APP + "/"),
+    _exact_malformed("origin-uppercase-not-allowed", origin="HTTPS://APP.EXAMPLE.COM"),
+    _exact_malformed("origin-mixed-case-host-not-allowed", origin="https://App.example.com"),
+    _exact_malformed("origin-with-default-port-not-allowed", origin=APP + ":443"),
+    _exact_not_listed("origin-with-other-port-not-allowed", origin=APP + ":8443"),
+    _exact_not_listed("origin-http-instead-of-https-not-allowed", origin="http://app.example.com"),
+    _exact_malformed("origin-with-path-not-allowed", origin=APP + "/path"),
+    _exact_malformed("origin-with-userinfo-not-allowed", origin="https://user@app.example.com"),
+    _exact_malformed("origin-with-query-not-allowed", origin=APP + "?x=1"),
+    _exact_malformed("origin-empty-not-allowed", origin=""),
+    _exact_malformed("origin-two-lines-joined-not-allowed", origin=f"{APP},{APP}"),
+    _exact_malformed("origin-two-lines-joined-with-space-not-allowed", origin=f"{APP}, {ADMIN}"),
+    _exact_malformed("origin-with-surrounding-space-not-allowed", origin=f" {APP}"),
+    _exact_not_listed("origin-prefix-attack-not-allowed", origin=APP + ".evil.net"),
+    _exact_not_listed("origin-suffix-attack-not-allowed", origin="https://evilapp.example.com"),
+    _exact_malformed("origin-with-crlf-not-allowed", origin=APP + "\r\nSet-Cookie: a=b"),
+    _exact_malformed("origin-with-nul-not-allowed", origin=APP + "\x00"),
+    _exact_malformed("origin-non-ascii-not-allowed", origin="https://äpp.example.com"),
+    _exact_malformed("origin-file-scheme-not-allowed", origin="file://"),
     actual(
         "origin-null-not-allowed-by-default",
         policy="exact",
@@ -477,264 +355,148 @@ SCENARIOS: list[Scenario] = [
         allowed=False,
         rejection=_MALFORMED,
     ),
-    actual(
+    _schemes(
         "chrome-extension-origin-allowed",
-        policy="schemes",
         origin="chrome-extension://abcdefghijklmnopabcdefghijklmnop",
         allowed=True,
         headers={ACAO: "chrome-extension://abcdefghijklmnopabcdefghijklmnop"},
     ),
-    actual(
+    _schemes(
         "capacitor-origin-allowed",
-        policy="schemes",
         origin="capacitor://localhost",
         allowed=True,
         headers={ACAO: "capacitor://localhost"},
     ),
-    actual(
+    _schemes(
         "tauri-origin-allowed",
-        policy="schemes",
         origin="tauri://localhost",
         allowed=True,
         headers={ACAO: "tauri://localhost"},
     ),
-    actual(
+    _schemes(
         "ipv6-loopback-origin-allowed",
-        policy="schemes",
         origin="http://[::1]:8080",
         allowed=True,
         headers={ACAO: "http://[::1]:8080"},
     ),
-    actual(
+    _schemes(
         "ipv6-non-canonical-not-allowed",
-        policy="schemes",
         origin="http://[0:0::1]:8080",
         allowed=False,
         rejection=_MALFORMED,
     ),
-    actual(
+    _schemes(
         "other-extension-not-allowed",
-        policy="schemes",
         origin="chrome-extension://zzzz",
         allowed=False,
         rejection=_NOT_ALLOWED,
     ),
     # --- patterns ----------------------------------------------------------------------
-    actual(
+    _pattern_allowed(
         "subdomain-pattern-matches-one-label",
-        policy="patterns",
         origin="https://a.example.com",
-        allowed=True,
         headers={ACAO: "https://a.example.com", ACAC: "true"},
     ),
-    actual(
+    _pattern_allowed(
         "subdomain-pattern-matches-several-labels",
-        policy="patterns",
         origin="https://a.b.c.example.com",
-        allowed=True,
         headers={ACAO: "https://a.b.c.example.com", ACAC: "true"},
     ),
-    actual(
-        "subdomain-pattern-never-matches-apex",
-        policy="patterns",
-        origin="https://example.com",
-        allowed=False,
-        rejection=_NOT_ALLOWED,
+    _pattern_not_listed("subdomain-pattern-never-matches-apex", origin="https://example.com"),
+    _pattern_not_listed("subdomain-pattern-needs-dot-boundary", origin="https://evilexample.com"),
+    _pattern_not_listed(
+        "subdomain-pattern-rejects-suffix-domain", origin="https://a.example.com.evil.net"
     ),
-    actual(
-        "subdomain-pattern-needs-dot-boundary",
-        policy="patterns",
-        origin="https://evilexample.com",
-        allowed=False,
-        rejection=_NOT_ALLOWED,
-    ),
-    actual(
-        "subdomain-pattern-rejects-suffix-domain",
-        policy="patterns",
-        origin="https://a.example.com.evil.net",
-        allowed=False,
-        rejection=_NOT_ALLOWED,
-    ),
-    actual(
-        "subdomain-pattern-checks-scheme",
-        policy="patterns",
-        origin="http://a.example.com",
-        allowed=False,
-        rejection=_NOT_ALLOWED,
-    ),
-    actual(
-        "subdomain-pattern-checks-port",
-        policy="patterns",
-        origin="https://a.example.com:8443",
-        allowed=False,
-        rejection=_NOT_ALLOWED,
-    ),
-    actual(
-        "subdomain-pattern-rejects-empty-label",
-        policy="patterns",
-        origin="https://.example.com",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
+    _pattern_not_listed("subdomain-pattern-checks-scheme", origin="http://a.example.com"),
+    _pattern_not_listed("subdomain-pattern-checks-port", origin="https://a.example.com:8443"),
+    _pattern_malformed("subdomain-pattern-rejects-empty-label", origin="https://.example.com"),
+    _pattern_allowed(
         "subdomain-and-port-pattern-any-port",
-        policy="patterns",
         origin="https://x.dev.example.org:3000",
-        allowed=True,
         headers={ACAO: "https://x.dev.example.org:3000"},
     ),
-    actual(
+    _pattern_allowed(
         "subdomain-and-port-pattern-default-port",
-        policy="patterns",
         origin="https://x.dev.example.org",
-        allowed=True,
         headers={ACAO: "https://x.dev.example.org"},
     ),
-    actual(
-        "subdomain-and-port-pattern-never-apex",
-        policy="patterns",
-        origin="https://dev.example.org:3000",
-        allowed=False,
-        rejection=_NOT_ALLOWED,
+    _pattern_not_listed(
+        "subdomain-and-port-pattern-never-apex", origin="https://dev.example.org:3000"
     ),
-    actual(
+    _pattern_allowed(
         "port-pattern-matches-any-port",
-        policy="patterns",
         origin="http://localhost:5173",
-        allowed=True,
         headers={ACAO: "http://localhost:5173", ACAC: "true"},
     ),
-    actual(
+    _pattern_allowed(
         "port-pattern-matches-default-port",
-        policy="patterns",
         origin="http://localhost",
-        allowed=True,
         headers={ACAO: "http://localhost"},
     ),
-    actual(
+    _pattern_allowed(
         "port-pattern-matches-loopback-ip",
-        policy="patterns",
         origin="http://127.0.0.1:8000",
-        allowed=True,
         headers={ACAO: "http://127.0.0.1:8000"},
     ),
-    actual(
-        "port-pattern-checks-host",
-        policy="patterns",
-        origin="http://localhost.evil.net:5173",
-        allowed=False,
-        rejection=_NOT_ALLOWED,
-    ),
-    actual(
-        "port-pattern-checks-scheme",
-        policy="patterns",
-        origin="https://localhost:5173",
-        allowed=False,
-        rejection=_NOT_ALLOWED,
-    ),
-    actual(
-        "port-pattern-rejects-port-zero-prefix",
-        policy="patterns",
-        origin="http://localhost:05173",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
-        "port-pattern-rejects-port-out-of-range",
-        policy="patterns",
-        origin="http://localhost:70000",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
-        "ipv4-non-canonical-not-allowed",
-        policy="patterns",
-        origin="http://127.000.0.1:8000",
-        allowed=False,
-        rejection=_MALFORMED,
-    ),
-    actual(
+    _pattern_not_listed("port-pattern-checks-host", origin="http://localhost.evil.net:5173"),
+    _pattern_not_listed("port-pattern-checks-scheme", origin="https://localhost:5173"),
+    _pattern_malformed("port-pattern-rejects-port-zero-prefix", origin="http://localhost:05173"),
+    _pattern_malformed("port-pattern-rejects-port-out-of-range", origin="http://localhost:70000"),
+    _pattern_malformed("ipv4-non-canonical-not-allowed", origin="http://127.000.0.1:8000"),
+    _regex(
         "regex-full-match-allowed",
-        policy="regex",
         origin="https://pr-42.preview.example.net",
         allowed=True,
         headers={ACAO: "https://pr-42.preview.example.net", ACAC: None},
     ),
-    actual(
+    _regex(
         "regex-is-anchored-at-end",
-        policy="regex",
         origin="https://pr-42.preview.example.net.evil.com",
         allowed=False,
         rejection=_NOT_ALLOWED,
     ),
-    actual(
+    _regex(
         "regex-is-anchored-at-start",
-        policy="regex",
         origin="https://evil.com/https://pr-1.preview.example.net",
         allowed=False,
         rejection=_MALFORMED,
     ),
-    actual(
+    _regex(
         "regex-not-consulted-for-malformed-origin",
-        policy="regex",
         origin="https://PR-1.preview.example.net",
         allowed=False,
         rejection=_MALFORMED,
     ),
     # --- §3: responses to actual requests ------------------------------------------------
-    actual(
-        "credentialed-allowed-echoes-origin-and-credentials",
-        policy="credentialed",
-        origin=APP,
-        allowed=True,
-        headers=_CRED,
+    _credentialed_allowed(
+        "credentialed-allowed-echoes-origin-and-credentials", origin=APP, headers=_CRED
     ),
-    actual(
-        "credentialed-never-uses-wildcard",
-        policy="credentialed",
-        origin=ADMIN,
-        allowed=True,
-        headers={ACAO: ADMIN, ACAC: "true"},
+    _credentialed_allowed(
+        "credentialed-never-uses-wildcard", origin=ADMIN, headers={ACAO: ADMIN, ACAC: "true"}
     ),
-    actual(
-        "credentialed-post-gets-headers",
-        policy="credentialed",
-        origin=APP,
-        allowed=True,
-        headers=_CRED,
-        method="POST",
+    _credentialed_allowed(
+        "credentialed-post-gets-headers", origin=APP, headers=_CRED, method="POST"
     ),
-    actual(
+    _star_answer(
         "wildcard-origin-answers-star",
         policy="wildcard",
         origin=EVIL,
-        allowed=True,
         headers={ACAO: "*", ACAC: None, ACEH: "*"},
-        vary=(),
     ),
-    actual(
-        "wildcard-origin-star-for-null",
-        policy="wildcard",
-        origin="null",
-        allowed=True,
-        headers={ACAO: "*"},
-        vary=(),
+    _star_answer(
+        "wildcard-origin-star-for-null", policy="wildcard", origin="null", headers={ACAO: "*"}
     ),
-    actual(
+    _star_answer(
         "wildcard-origin-star-for-malformed-origin",
         policy="wildcard",
         origin="not an origin",
-        allowed=True,
         headers={ACAO: "*"},
-        vary=(),
     ),
-    actual(
+    _star_answer(
         "wildcard-listed-answers-star-no-expose",
         policy="wildcard_listed",
         origin=APP,
-        allowed=True,
         headers={ACAO: "*", ACEH: None},
-        vary=(),
     ),
     actual(
         "expose-headers-on-actual-response",
@@ -743,41 +505,24 @@ SCENARIOS: list[Scenario] = [
         allowed=True,
         headers={ACEH: "x-request-id"},
     ),
-    actual(
-        "no-expose-header-when-none-configured",
-        policy="patterns",
-        origin="http://localhost:1",
-        allowed=True,
-        headers={ACEH: None},
+    _pattern_allowed(
+        "no-expose-header-when-none-configured", origin="http://localhost:1", headers={ACEH: None}
     ),
-    actual(
-        "disallowed-origin-no-vary-clobber-still-varies",
-        policy="patterns",
-        origin=EVIL,
-        allowed=False,
-        rejection=_NOT_ALLOWED,
-    ),
+    _pattern_not_listed("disallowed-origin-no-vary-clobber-still-varies", origin=EVIL),
 ]
 
 _JSON = "content-type"
 SCENARIOS += [
     # --- §4: preflights ----------------------------------------------------------------
-    preflight(
+    _exact_preflight(
         "preflight-put-allowed",
-        policy="exact",
-        origin=APP,
         request_method="PUT",
-        request_headers=None,
-        allowed=True,
         headers={ACAO: APP, ACAM: _METHODS, ACAH: None, ACAC: None, ACMA: None},
     ),
-    preflight(
+    _exact_preflight(
         "preflight-json-post-allowed",
-        policy="exact",
-        origin=APP,
         request_method="POST",
         request_headers=_JSON,
-        allowed=True,
         headers={ACAO: APP, ACAH: "content-type, x-token"},
     ),
     preflight(
@@ -785,116 +530,75 @@ SCENARIOS += [
         policy="exact",
         origin=ADMIN,
         request_method="DELETE",
-        request_headers=None,
         allowed=True,
         headers={ACAO: ADMIN, ACAM: _METHODS},
     ),
-    preflight(
+    _exact_preflight(
         "preflight-patch-allowed",
-        policy="exact",
-        origin=APP,
         request_method="PATCH",
         request_headers=_JSON,
-        allowed=True,
         headers={ACAO: APP},
     ),
-    preflight(
+    _exact_preflight_refused(
         "preflight-lowercase-patch-refused",
-        policy="exact",
-        origin=APP,
         request_method="patch",
         request_headers=_JSON,
-        allowed=False,
         rejection=Rejection.METHOD_NOT_ALLOWED,
     ),
-    preflight(
+    _exact_preflight_refused(
         "preflight-lowercase-put-refused",
-        policy="exact",
-        origin=APP,
         request_method="put",
-        request_headers=None,
-        allowed=False,
         rejection=Rejection.METHOD_NOT_ALLOWED,
     ),
-    preflight(
+    _exact_preflight_refused(
         "preflight-unlisted-method-refused",
-        policy="exact",
-        origin=APP,
         request_method="PROPFIND",
-        request_headers=None,
-        allowed=False,
         rejection=Rejection.METHOD_NOT_ALLOWED,
     ),
-    preflight(
+    _any_method_preflight(
         "preflight-forbidden-method-connect-refused",
-        policy="any_method_credentialed",
-        origin=APP,
         request_method="CONNECT",
-        request_headers=None,
         allowed=False,
         rejection=Rejection.METHOD_FORBIDDEN,
     ),
-    preflight(
+    _any_method_preflight(
         "preflight-forbidden-method-trace-refused",
-        policy="any_method_credentialed",
-        origin=APP,
         request_method="TRACE",
-        request_headers=None,
         allowed=False,
         rejection=Rejection.METHOD_FORBIDDEN,
     ),
-    preflight(
+    _any_method_preflight(
         "preflight-forbidden-method-track-lowercase-refused",
-        policy="any_method_credentialed",
-        origin=APP,
         request_method="track",
-        request_headers=None,
         allowed=False,
         rejection=Rejection.METHOD_FORBIDDEN,
     ),
-    preflight(
+    _any_method_preflight(
         "preflight-method-with-space-refused",
-        policy="any_method_credentialed",
-        origin=APP,
         request_method="PUT X",
-        request_headers=None,
         allowed=False,
         rejection=Rejection.METHOD_MALFORMED,
     ),
-    preflight(
+    _any_method_preflight(
         "preflight-empty-method-refused",
-        policy="any_method_credentialed",
-        origin=APP,
         request_method="",
-        request_headers=None,
         allowed=False,
         rejection=Rejection.METHOD_MALFORMED,
     ),
-    preflight(
+    _exact_preflight_refused(
         "preflight-two-acrm-lines-refused",
-        policy="exact",
-        origin=APP,
         request_method="PUT,DELETE",
-        request_headers=None,
-        allowed=False,
         rejection=Rejection.METHOD_MALFORMED,
     ),
-    preflight(
+    _exact_preflight(
         "preflight-safelisted-get-always-allowed",
-        policy="exact",
-        origin=APP,
         request_method="GET",
         request_headers=_JSON,
-        allowed=True,
         headers={ACAO: APP},
     ),
-    preflight(
+    _exact_preflight(
         "preflight-safelisted-post-no-acrh-allowed",
-        policy="exact",
-        origin=APP,
         request_method="POST",
-        request_headers=None,
-        allowed=True,
         headers={ACAO: APP, ACAH: None},
     ),
     preflight(
@@ -902,7 +606,6 @@ SCENARIOS += [
         policy="status_200",
         origin=APP,
         request_method="HEAD",
-        request_headers=None,
         allowed=True,
         headers={ACAO: APP, ACAM: "PUT"},
     ),
@@ -911,7 +614,6 @@ SCENARIOS += [
         policy="safelisted_only",
         origin=APP,
         request_method="GET",
-        request_headers=None,
         allowed=True,
         headers={ACAM: "GET"},
     ),
@@ -920,7 +622,6 @@ SCENARIOS += [
         policy="safelisted_only",
         origin=APP,
         request_method="PUT",
-        request_headers=None,
         allowed=False,
         rejection=Rejection.METHOD_NOT_ALLOWED,
     ),
@@ -929,7 +630,6 @@ SCENARIOS += [
         policy="exact",
         origin=EVIL,
         request_method="PUT",
-        request_headers=None,
         allowed=False,
         rejection=_NOT_ALLOWED,
     ),
@@ -947,7 +647,6 @@ SCENARIOS += [
         policy="exact",
         origin=APP + "/",
         request_method="PUT",
-        request_headers=None,
         allowed=False,
         rejection=_MALFORMED,
     ),
@@ -956,7 +655,6 @@ SCENARIOS += [
         policy="exact",
         origin="null",
         request_method="PUT",
-        request_headers=None,
         allowed=False,
         rejection=Rejection.NULL_ORIGIN_NOT_ALLOWED,
     ),
@@ -965,7 +663,6 @@ SCENARIOS += [
         policy="null",
         origin="null",
         request_method="POST",
-        request_headers=None,
         allowed=True,
         headers={ACAO: "null"},
     ),
@@ -997,172 +694,60 @@ SCENARIOS += [
         policy="credentialed",
         origin=APP,
         request_method="PUT",
-        request_headers=None,
         allowed=True,
         headers={ACEH: None},
     ),
-    preflight(
+    _exact_preflight_refused(
         "preflight-unlisted-header-refused",
-        policy="exact",
-        origin=APP,
         request_method="PUT",
         request_headers="x-other",
-        allowed=False,
         rejection=Rejection.HEADER_NOT_ALLOWED,
     ),
-    preflight(
+    _exact_preflight_refused(
         "preflight-one-unlisted-header-among-many-refused",
-        policy="exact",
-        origin=APP,
         request_method="PUT",
         request_headers="content-type,x-other,x-token",
-        allowed=False,
         rejection=Rejection.HEADER_NOT_ALLOWED,
     ),
-    preflight(
+    _exact_preflight_refused(
         "preflight-authorization-not-listed-refused",
-        policy="exact",
-        origin=APP,
         request_method="PUT",
         request_headers="authorization",
-        allowed=False,
         rejection=Rejection.HEADER_NOT_ALLOWED,
     ),
-    preflight(
-        "preflight-headers-case-insensitive",
-        policy="exact",
-        origin=APP,
-        request_method="PUT",
-        request_headers="Content-Type,X-Token",
-        allowed=True,
-        headers={ACAO: APP},
+    _exact_put_allowed(
+        "preflight-headers-case-insensitive", request_headers="Content-Type,X-Token"
     ),
-    preflight(
-        "preflight-headers-with-spaces",
-        policy="exact",
-        origin=APP,
-        request_method="PUT",
-        request_headers=" content-type ,  x-token ",
-        allowed=True,
-        headers={ACAO: APP},
+    _exact_put_allowed(
+        "preflight-headers-with-spaces", request_headers=" content-type ,  x-token "
     ),
-    preflight(
-        "preflight-headers-with-tabs",
-        policy="exact",
-        origin=APP,
-        request_method="PUT",
-        request_headers="content-type,\tx-token",
-        allowed=True,
-        headers={ACAO: APP},
+    _exact_put_allowed("preflight-headers-with-tabs", request_headers="content-type,\tx-token"),
+    _exact_put_allowed(
+        "preflight-headers-with-empty-elements", request_headers=",content-type,,x-token,"
     ),
-    preflight(
-        "preflight-headers-with-empty-elements",
-        policy="exact",
-        origin=APP,
-        request_method="PUT",
-        request_headers=",content-type,,x-token,",
-        allowed=True,
-        headers={ACAO: APP},
+    _exact_put_allowed(
+        "preflight-headers-two-lines-joined", request_headers="content-type, x-token"
     ),
-    preflight(
-        "preflight-headers-two-lines-joined",
-        policy="exact",
-        origin=APP,
-        request_method="PUT",
-        request_headers="content-type, x-token",
-        allowed=True,
-        headers={ACAO: APP},
-    ),
-    preflight(
+    _exact_preflight(
         "preflight-empty-acrh-is-no-headers",
-        policy="exact",
-        origin=APP,
         request_method="PUT",
         request_headers="",
-        allowed=True,
         headers={ACAO: APP, ACAH: None},
     ),
-    preflight(
+    _exact_preflight(
         "preflight-only-commas-acrh-is-no-headers",
-        policy="exact",
-        origin=APP,
         request_method="PUT",
         request_headers=",,",
-        allowed=True,
         headers={ACAO: APP, ACAH: None},
     ),
-    preflight(
-        "preflight-header-with-space-inside-refused",
-        policy="star_headers",
-        origin=APP,
-        request_method="PUT",
-        request_headers="x token",
-        allowed=False,
-        rejection=Rejection.REQUEST_HEADERS_MALFORMED,
-    ),
-    preflight(
-        "preflight-header-with-colon-refused",
-        policy="star_headers",
-        origin=APP,
-        request_method="PUT",
-        request_headers="x-a:b",
-        allowed=False,
-        rejection=Rejection.REQUEST_HEADERS_MALFORMED,
-    ),
-    preflight(
-        "preflight-header-with-nul-refused",
-        policy="star_headers",
-        origin=APP,
-        request_method="PUT",
-        request_headers="x-a\x00",
-        allowed=False,
-        rejection=Rejection.REQUEST_HEADERS_MALFORMED,
-    ),
-    preflight(
-        "preflight-header-with-crlf-refused",
-        policy="star_headers",
-        origin=APP,
-        request_method="PUT",
-        request_headers="x-a\r\nset-cookie: a",
-        allowed=False,
-        rejection=Rejection.REQUEST_HEADERS_MALFORMED,
-    ),
-    preflight(
-        "preflight-header-non-ascii-refused",
-        policy="star_headers",
-        origin=APP,
-        request_method="PUT",
-        request_headers="x-é",
-        allowed=False,
-        rejection=Rejection.REQUEST_HEADERS_MALFORMED,
-    ),
-    preflight(
-        "preflight-acrh-over-length-limit-refused",
-        policy="small_limits",
-        origin=APP,
-        request_method="POST",
-        request_headers="x-" + "a" * 70,
-        allowed=False,
-        rejection=Rejection.REQUEST_HEADERS_MALFORMED,
-    ),
-    preflight(
-        "preflight-acrh-over-count-limit-refused",
-        policy="small_limits",
-        origin=APP,
-        request_method="POST",
-        request_headers="a,b,c,d,e",
-        allowed=False,
-        rejection=Rejection.REQUEST_HEADERS_MALFORMED,
-    ),
-    preflight(
-        "preflight-acrh-empty-elements-count-too",
-        policy="small_limits",
-        origin=APP,
-        request_method="POST",
-        request_headers="a,,,,,b",
-        allowed=False,
-        rejection=Rejection.REQUEST_HEADERS_MALFORMED,
-    ),
+    _malformed_header("preflight-header-with-space-inside-refused", request_headers="x token"),
+    _malformed_header("preflight-header-with-colon-refused", request_headers="x-a:b"),
+    _malformed_header("preflight-header-with-nul-refused", request_headers="x-a\x00"),
+    _malformed_header("preflight-header-with-crlf-refused", request_headers="x-a\r\nset-cookie: a"),
+    _malformed_header("preflight-header-non-ascii-refused", request_headers="x-é"),
+    _over_acrh_limits("preflight-acrh-over-length-limit-refused", request_headers="x-" + "a" * 70),
+    _over_acrh_limits("preflight-acrh-over-count-limit-refused", request_headers="a,b,c,d,e"),
+    _over_acrh_limits("preflight-acrh-empty-elements-count-too", request_headers="a,,,,,b"),
     preflight(
         "preflight-acrh-at-count-limit-allowed",
         policy="small_limits",
@@ -1172,70 +757,50 @@ SCENARIOS += [
         allowed=True,
         headers={ACAH: "a, b, c, d"},
     ),
-    preflight(
+    _star_headers(
         "preflight-star-headers-echo-requested",
-        policy="star_headers",
-        origin=APP,
-        request_method="PUT",
         request_headers="x-custom,content-type",
         allowed=True,
         headers={ACAH: "x-custom, content-type"},
     ),
-    preflight(
+    _star_headers(
         "preflight-star-headers-do-not-cover-authorization",
-        policy="star_headers",
-        origin=APP,
-        request_method="PUT",
         request_headers="authorization",
         allowed=False,
         rejection=Rejection.AUTHORIZATION_NOT_COVERED_BY_WILDCARD,
     ),
-    preflight(
+    _star_headers(
         "preflight-star-headers-authorization-among-others-refused",
-        policy="star_headers",
-        origin=APP,
-        request_method="PUT",
         request_headers="authorization,x-a",
         allowed=False,
         rejection=Rejection.AUTHORIZATION_NOT_COVERED_BY_WILDCARD,
     ),
-    preflight(
+    _any_method_preflight(
         "preflight-star-plus-authorization-covers-it",
-        policy="any_method_credentialed",
-        origin=APP,
         request_method="PUT",
         request_headers="authorization,x-anything",
         allowed=True,
         headers={ACAH: "authorization, x-anything", ACAC: "true"},
     ),
-    preflight(
+    _any_method_preflight(
         "preflight-any-method-echoes-custom-method",
-        policy="any_method_credentialed",
-        origin=APP,
         request_method="PROPFIND",
-        request_headers=None,
         allowed=True,
         headers={ACAM: "PROPFIND", ACAC: "true"},
     ),
-    preflight(
+    _any_method_preflight(
         "preflight-any-method-echoes-lowercase-method",
-        policy="any_method_credentialed",
-        origin=APP,
         request_method="patch",
-        request_headers=None,
         allowed=True,
         headers={ACAM: "patch"},
     ),
-    preflight(
+    _any_method_preflight(
         "preflight-any-method-echoes-safelisted",
-        policy="any_method_credentialed",
-        origin=APP,
         request_method="GET",
-        request_headers=None,
         allowed=True,
         headers={ACAM: "GET"},
     ),
-    preflight(
+    _star_preflight(
         "preflight-wildcard-any-origin-star",
         policy="wildcard",
         origin=EVIL,
@@ -1243,19 +808,17 @@ SCENARIOS += [
         request_headers="x-a",
         allowed=True,
         headers={ACAO: "*", ACAM: "PUT", ACAH: "x-a", ACAC: None},
-        vary=("Access-Control-Request-Method", "Access-Control-Request-Headers"),
     ),
-    preflight(
+    _star_preflight(
         "preflight-wildcard-still-refuses-authorization",
         policy="wildcard",
         origin=EVIL,
         request_method="PUT",
         request_headers="authorization",
         allowed=False,
-        vary=("Access-Control-Request-Method", "Access-Control-Request-Headers"),
         rejection=Rejection.AUTHORIZATION_NOT_COVERED_BY_WILDCARD,
     ),
-    preflight(
+    _star_preflight(
         "preflight-wildcard-listed-max-age-zero",
         policy="wildcard_listed",
         origin=APP,
@@ -1263,16 +826,13 @@ SCENARIOS += [
         request_headers="x-token",
         allowed=True,
         headers={ACAO: "*", ACMA: "0", ACAM: "PUT", ACAH: "x-token"},
-        vary=("Access-Control-Request-Method", "Access-Control-Request-Headers"),
     ),
-    preflight(
+    _star_preflight(
         "preflight-wildcard-listed-refuses-other-method",
         policy="wildcard_listed",
         origin=APP,
         request_method="DELETE",
-        request_headers=None,
         allowed=False,
-        vary=("Access-Control-Request-Method", "Access-Control-Request-Headers"),
         rejection=Rejection.METHOD_NOT_ALLOWED,
     ),
     preflight(
@@ -1280,7 +840,6 @@ SCENARIOS += [
         policy="patterns",
         origin="https://x.example.com",
         request_method="PUT",
-        request_headers=None,
         allowed=True,
         headers={ACAO: "https://x.example.com", ACAC: "true", ACAM: "PUT"},
     ),
@@ -1289,7 +848,6 @@ SCENARIOS += [
         policy="patterns",
         origin="https://example.com",
         request_method="PUT",
-        request_headers=None,
         allowed=False,
         rejection=_NOT_ALLOWED,
     ),
@@ -1298,7 +856,6 @@ SCENARIOS += [
         policy="regex",
         origin="https://a.preview.example.net",
         request_method="DELETE",
-        request_headers=None,
         allowed=True,
         headers={ACAO: "https://a.preview.example.net", ACAM: "DELETE"},
     ),
@@ -1307,7 +864,6 @@ SCENARIOS += [
         policy="regex",
         origin="https://a.preview.example.net.evil",
         request_method="DELETE",
-        request_headers=None,
         allowed=False,
         rejection=_NOT_ALLOWED,
     ),
@@ -1316,7 +872,6 @@ SCENARIOS += [
         policy="status_200",
         origin=APP,
         request_method="PUT",
-        request_headers=None,
         allowed=True,
         headers={ACAO: APP},
     ),
@@ -1325,88 +880,56 @@ SCENARIOS += [
         policy="credentialed",
         origin=APP,
         request_method="DELETE",
-        request_headers=None,
         allowed=True,
         headers={ACMA: "600"},
     ),
-    preflight(
-        "preflight-max-age-absent-by-default",
-        policy="exact",
-        origin=APP,
-        request_method="DELETE",
-        request_headers=None,
-        allowed=True,
-        headers={ACMA: None},
+    _exact_preflight(
+        "preflight-max-age-absent-by-default", request_method="DELETE", headers={ACMA: None}
     ),
-    preflight(
+    _exact_preflight(
         "preflight-use-cors-preflight-flag-get",
-        policy="exact",
-        origin=APP,
         request_method="GET",
-        request_headers=None,
-        allowed=True,
         headers={ACAO: APP, ACAH: None},
     ),
-    preflight(
+    _exact_preflight(
         "preflight-1024-byte-rule-safelisted-names",
-        policy="exact",
-        origin=APP,
         request_method="POST",
         request_headers="content-type",
-        allowed=True,
         headers={ACAO: APP},
     ),
-    preflight(
+    _exact_preflight_refused(
         "preflight-accept-language-not-listed-refused",
-        policy="exact",
-        origin=APP,
         request_method="POST",
         request_headers="accept-language",
-        allowed=False,
         rejection=Rejection.HEADER_NOT_ALLOWED,
     ),
     # --- §8: private network access --------------------------------------------------------
-    preflight(
+    _private_network_preflight(
         "private-network-allowed-adds-header",
-        policy="private_network",
         origin=APP,
-        request_method="GET",
-        request_headers=None,
         allowed=True,
         headers={ACAPN: "true", ACAO: APP},
-        private_network=True,
-        vary=(*PREFLIGHT_VARY, "Access-Control-Request-Private-Network"),
     ),
     preflight(
         "private-network-not-requested-no-header",
         policy="private_network",
         origin=APP,
         request_method="GET",
-        request_headers=None,
         allowed=True,
         headers={ACAPN: None},
         private_network=False,
-        vary=(*PREFLIGHT_VARY, "Access-Control-Request-Private-Network"),
+        vary=_PNA_VARY,
     ),
-    preflight(
+    _exact_preflight_refused(
         "private-network-off-by-default-refused",
-        policy="exact",
-        origin=APP,
         request_method="GET",
-        request_headers=None,
-        allowed=False,
         private_network=True,
         rejection=Rejection.PRIVATE_NETWORK_NOT_ALLOWED,
     ),
-    preflight(
+    _private_network_preflight(
         "private-network-disallowed-origin-refused",
-        policy="private_network",
         origin=EVIL,
-        request_method="GET",
-        request_headers=None,
         allowed=False,
-        private_network=True,
-        vary=(*PREFLIGHT_VARY, "Access-Control-Request-Private-Network"),
         rejection=_NOT_ALLOWED,
     ),
 ]

@@ -9,15 +9,14 @@ from __future__ import annotations
 import http.client
 import json
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from corecors import PathPolicies
+from tests.loopback import serving
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 import custom_server
@@ -46,21 +45,6 @@ class Reply:
 
 
 Address = tuple[str, int]
-
-
-def serving(server: ThreadingHTTPServer) -> Iterator[Address]:
-    """Serve ``server`` from a thread while the caller holds its address; stop it after."""
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    host, port = server.server_address[:2]
-    try:
-        yield str(host), int(port)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")

@@ -531,6 +531,7 @@ def _what_to_send(request: BrowserRequest) -> str:
 def _cors_check(request: BrowserRequest, headers: Headers, *, preflight: bool) -> BrowserVerdict:
     """``F#cors-check`` with Chromium's classification of failures."""
     subject = "the preflight response" if preflight else "the response"
+    # Steps 1-2: no Access-Control-Allow-Origin is a failure.
     allow_origin = _get(headers, _ACAO)
     if allow_origin is None:
         return _fail(
@@ -538,6 +539,7 @@ def _cors_check(request: BrowserRequest, headers: Headers, *, preflight: bool) -
             f"{subject} has no Access-Control-Allow-Origin header; {_what_to_send(request)}",
             on_preflight=preflight,
         )
+    # Step 3: "*" passes without credentials; with them it fails step 4 (Chromium names why).
     if allow_origin == "*":
         if request.credentials:
             return _fail(
@@ -547,58 +549,72 @@ def _cors_check(request: BrowserRequest, headers: Headers, *, preflight: bool) -
                 f"('{request.origin}') instead and send 'Access-Control-Allow-Credentials: true'",
                 on_preflight=preflight,
             )
+    # Step 4: any other value must be the request's serialized origin, byte for byte.
     elif allow_origin != request.origin:
-        lines = _count(headers, _ACAO)
-        if lines > 1:
-            return _fail(
-                FailureStep.MULTIPLE_ALLOW_ORIGIN,
-                f"{subject} has {lines} Access-Control-Allow-Origin lines, which the browser "
-                f"reads as the single value '{allow_origin}'; send exactly one line: "
-                f"'{request.origin}'" + ("" if request.credentials else " or '*'"),
-                on_preflight=preflight,
-            )
-        if " " in allow_origin or "," in allow_origin:
-            return _fail(
-                FailureStep.MULTIPLE_ALLOW_ORIGIN,
-                f"{subject}'s Access-Control-Allow-Origin '{allow_origin}' holds several "
-                "values; it must be exactly one origin or '*'; " + _what_to_send(request),
-                on_preflight=preflight,
-            )
-        if not allow_origin:
-            detail = "is empty"
-        elif allow_origin != "null" and not _SCHEME_PREFIX.match(allow_origin):
-            detail = f"is '{allow_origin}', which is not a serialized origin"
-        else:
-            detail = (
-                f"is '{allow_origin}' but the page's origin is '{request.origin}'; they must "
-                "match byte for byte (lowercase scheme and host, no path or trailing slash, no "
-                "default port)"
-            )
-        return _fail(
-            FailureStep.ALLOW_ORIGIN_MISMATCH,
-            f"{subject}'s Access-Control-Allow-Origin {detail}; {_what_to_send(request)}",
-            on_preflight=preflight,
-        )
+        return _origin_mismatch(request, headers, allow_origin, subject, preflight=preflight)
+    # Step 5: without credentials, that is all; steps 6-8 check the credentials header.
     if not request.credentials:
         return BrowserVerdict(ok=True, step=None, message="", on_preflight=preflight)
-    allow_credentials = _get(headers, _ACAC)
-    if allow_credentials != "true":
-        if allow_credentials is None:
-            detail = "has no Access-Control-Allow-Credentials header"
-        elif _count(headers, _ACAC) > 1:
-            detail = (
-                f"has {_count(headers, _ACAC)} Access-Control-Allow-Credentials lines, read as "
-                f"'{allow_credentials}'"
-            )
-        else:
-            detail = f"has 'Access-Control-Allow-Credentials: {allow_credentials}'"
+    return _credentials_check(headers, subject, preflight=preflight)
+
+
+def _origin_mismatch(
+    request: BrowserRequest, headers: Headers, allow_origin: str, subject: str, *, preflight: bool
+) -> BrowserVerdict:
+    """``F#cors-check`` step 4 failed: say whether several values, no origin, or another one."""
+    lines = _count(headers, _ACAO)
+    if lines > 1:
         return _fail(
-            FailureStep.MISSING_ALLOW_CREDENTIALS,
-            f"the request includes credentials but {subject} {detail}; send exactly one "
-            "'Access-Control-Allow-Credentials: true' (lowercase)",
+            FailureStep.MULTIPLE_ALLOW_ORIGIN,
+            f"{subject} has {lines} Access-Control-Allow-Origin lines, which the browser "
+            f"reads as the single value '{allow_origin}'; send exactly one line: "
+            f"'{request.origin}'" + ("" if request.credentials else " or '*'"),
             on_preflight=preflight,
         )
-    return BrowserVerdict(ok=True, step=None, message="", on_preflight=preflight)
+    if " " in allow_origin or "," in allow_origin:
+        return _fail(
+            FailureStep.MULTIPLE_ALLOW_ORIGIN,
+            f"{subject}'s Access-Control-Allow-Origin '{allow_origin}' holds several "
+            "values; it must be exactly one origin or '*'; " + _what_to_send(request),
+            on_preflight=preflight,
+        )
+    if not allow_origin:
+        detail = "is empty"
+    elif allow_origin != "null" and not _SCHEME_PREFIX.match(allow_origin):
+        detail = f"is '{allow_origin}', which is not a serialized origin"
+    else:
+        detail = (
+            f"is '{allow_origin}' but the page's origin is '{request.origin}'; they must "
+            "match byte for byte (lowercase scheme and host, no path or trailing slash, no "
+            "default port)"
+        )
+    return _fail(
+        FailureStep.ALLOW_ORIGIN_MISMATCH,
+        f"{subject}'s Access-Control-Allow-Origin {detail}; {_what_to_send(request)}",
+        on_preflight=preflight,
+    )
+
+
+def _credentials_check(headers: Headers, subject: str, *, preflight: bool) -> BrowserVerdict:
+    """``F#cors-check`` steps 6-8: ``Access-Control-Allow-Credentials`` must be ``true``."""
+    allow_credentials = _get(headers, _ACAC)
+    if allow_credentials == "true":
+        return BrowserVerdict(ok=True, step=None, message="", on_preflight=preflight)
+    if allow_credentials is None:
+        detail = "has no Access-Control-Allow-Credentials header"
+    elif _count(headers, _ACAC) > 1:
+        detail = (
+            f"has {_count(headers, _ACAC)} Access-Control-Allow-Credentials lines, read as "
+            f"'{allow_credentials}'"
+        )
+    else:
+        detail = f"has 'Access-Control-Allow-Credentials: {allow_credentials}'"
+    return _fail(
+        FailureStep.MISSING_ALLOW_CREDENTIALS,
+        f"the request includes credentials but {subject} {detail}; send exactly one "
+        "'Access-Control-Allow-Credentials: true' (lowercase)",
+        on_preflight=preflight,
+    )
 
 
 def check_cors(request: BrowserRequest, headers: Headers) -> BrowserVerdict:
@@ -618,6 +634,7 @@ def check_cors(request: BrowserRequest, headers: Headers) -> BrowserVerdict:
 
 
 def _method_verdict(request: BrowserRequest, methods: _TokenList) -> BrowserVerdict | None:
+    """Item 5 of :func:`check_preflight` (``F#cors-preflight-fetch`` steps 7.4-7.5)."""
     method = normalize_method(request.method)
     if method in SAFELISTED_METHODS or method in methods.values:
         return None
@@ -678,6 +695,7 @@ def _why_unsafe(name: str, header_list: Sequence[tuple[str, str]]) -> str:
 
 
 def _headers_verdict(request: BrowserRequest, header_names: _TokenList) -> BrowserVerdict | None:
+    """Item 6 of :func:`check_preflight` (``F#cors-preflight-fetch`` steps 7.6-7.7)."""
     allowed = {_lower(name) for name in header_names.values}
     prepared = request_header_list(request.headers)
     sent = {_lower(name) for name, _ in prepared}
@@ -728,7 +746,7 @@ def _headers_verdict(request: BrowserRequest, header_names: _TokenList) -> Brows
 def check_preflight(request: BrowserRequest, status: int, headers: Headers) -> BrowserVerdict:
     """Would the browser accept this response to the preflight for ``request``?
 
-    In order (``F#cors-preflight-fetch`` step 7, in Chromium's order):
+    In order (``F#cors-preflight-fetch`` step 7, in Chromium's order; one helper per item):
 
     1. a 3xx fails: browsers never follow redirects on preflights;
     2. the CORS check, with the *actual* request's credentials mode;
@@ -749,14 +767,40 @@ def check_preflight(request: BrowserRequest, status: int, headers: Headers) -> B
     invalid = _invalid_request(request, on_preflight=True)
     if invalid is not None:
         return invalid
-    if 300 <= status <= 399:
-        return _fail(
-            FailureStep.PREFLIGHT_REDIRECT,
-            f"the preflight (OPTIONS) response has status {status}; browsers never follow "
-            "redirects on a preflight; answer OPTIONS directly with 204 or 200 (keep "
-            "http-to-https, trailing-slash and login redirects away from OPTIONS)",
-            on_preflight=True,
-        )
+    methods = _extract_tokens(headers, _ACAM)
+    header_names = _extract_tokens(headers, _ACAH)
+    failure = (
+        _redirect_verdict(status)
+        or _preflight_cors_verdict(request, status, headers)
+        or _allow_lists_verdict(methods, header_names)
+        or _method_verdict(request, methods)
+        or _headers_verdict(request, header_names)
+        or _private_network_verdict(request, headers)
+    )
+    return failure or _OK_PREFLIGHT
+
+
+def _redirect_verdict(status: int) -> BrowserVerdict | None:
+    """Item 1 of :func:`check_preflight`: a 3xx is no ok status; Chromium names the redirect."""
+    if not 300 <= status <= 399:
+        return None
+    return _fail(
+        FailureStep.PREFLIGHT_REDIRECT,
+        f"the preflight (OPTIONS) response has status {status}; browsers never follow "
+        "redirects on a preflight; answer OPTIONS directly with 204 or 200 (keep "
+        "http-to-https, trailing-slash and login redirects away from OPTIONS)",
+        on_preflight=True,
+    )
+
+
+def _preflight_cors_verdict(
+    request: BrowserRequest, status: int, headers: Headers
+) -> BrowserVerdict | None:
+    """Items 2-3 of :func:`check_preflight`: the CORS check, then an ok status.
+
+    ``F#cors-preflight-fetch`` step 7 asks for both; Chromium reports a failed CORS check first,
+    and the message then mentions the bad status too.
+    """
     ok_status = 200 <= status <= 299
     verdict = _cors_check(request, headers, preflight=True)
     if not verdict.ok:
@@ -767,15 +811,19 @@ def check_preflight(request: BrowserRequest, status: int, headers: Headers) -> B
             message=f"{verdict.message} (its status {status} would fail too: a preflight needs "
             "200-299)",
         )
-    if not ok_status:
-        return _fail(
-            FailureStep.PREFLIGHT_STATUS,
-            f"the preflight (OPTIONS) response has status {status}; it must be 200-299 "
-            "(204 or 200); answer OPTIONS in the CORS layer, before authentication or routing "
-            "that rejects it",
-            on_preflight=True,
-        )
-    methods = _extract_tokens(headers, _ACAM)
+    if ok_status:
+        return None
+    return _fail(
+        FailureStep.PREFLIGHT_STATUS,
+        f"the preflight (OPTIONS) response has status {status}; it must be 200-299 "
+        "(204 or 200); answer OPTIONS in the CORS layer, before authentication or routing "
+        "that rejects it",
+        on_preflight=True,
+    )
+
+
+def _allow_lists_verdict(methods: _TokenList, header_names: _TokenList) -> BrowserVerdict | None:
+    """Item 4 of :func:`check_preflight` (``F#cors-preflight-fetch`` steps 7.1-7.3): parsing."""
     if methods.invalid is not None:
         return _fail(
             FailureStep.INVALID_ALLOW_METHODS,
@@ -784,7 +832,6 @@ def check_preflight(request: BrowserRequest, status: int, headers: Headers) -> B
             "comma-separated list of method names such as 'GET, PUT'",
             on_preflight=True,
         )
-    header_names = _extract_tokens(headers, _ACAH)
     if header_names.invalid is not None:
         return _fail(
             FailureStep.INVALID_ALLOW_HEADERS,
@@ -794,24 +841,27 @@ def check_preflight(request: BrowserRequest, status: int, headers: Headers) -> B
             "'content-type, x-token'",
             on_preflight=True,
         )
-    failure = _method_verdict(request, methods) or _headers_verdict(request, header_names)
-    if failure is not None:
-        return failure
-    if request.private_network:
-        allow_private = _get(headers, _ACAPN)
-        if allow_private != "true":
-            detail = (
-                "has no Access-Control-Allow-Private-Network header"
-                if allow_private is None
-                else f"has 'Access-Control-Allow-Private-Network: {allow_private}'"
-            )
-            return _fail(
-                FailureStep.MISSING_ALLOW_PRIVATE_NETWORK,
-                f"the request goes to a private network and the preflight response {detail}; "
-                "send exactly 'Access-Control-Allow-Private-Network: true' (lowercase)",
-                on_preflight=True,
-            )
-    return _OK_PREFLIGHT
+    return None
+
+
+def _private_network_verdict(request: BrowserRequest, headers: Headers) -> BrowserVerdict | None:
+    """Item 7 of :func:`check_preflight`: the legacy Private Network Access answer."""
+    if not request.private_network:
+        return None
+    allow_private = _get(headers, _ACAPN)
+    if allow_private == "true":
+        return None
+    detail = (
+        "has no Access-Control-Allow-Private-Network header"
+        if allow_private is None
+        else f"has 'Access-Control-Allow-Private-Network: {allow_private}'"
+    )
+    return _fail(
+        FailureStep.MISSING_ALLOW_PRIVATE_NETWORK,
+        f"the request goes to a private network and the preflight response {detail}; "
+        "send exactly 'Access-Control-Allow-Private-Network: true' (lowercase)",
+        on_preflight=True,
+    )
 
 
 def preflight_cache_seconds(headers: Headers) -> int:

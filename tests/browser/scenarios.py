@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Literal
 
 from .apps import ALLOWED_HEADER, COOKIE_VALUE, EXPOSED_HEADER, HIDDEN_HEADER
@@ -143,25 +144,24 @@ def url(api: str, path: str, scenario: str) -> str:
 
 JSON = {"content-type": "application/json"}
 
+# Row builders for the groups of rows that share fields (a row may still override one).
+#: A PUT with a JSON body: the browser preflights it (``content-type`` is not safelisted).
+_preflighted_put = partial(
+    Scenario, method="PUT", headers=JSON, body="{}", server_saw=("OPTIONS", "PUT")
+)
+#: A request the browser must block (the fetch rejects, JavaScript reads no status).
+_blocked = partial(Scenario, status=None)
+#: JavaScript reads the body the apps' data routes answer with ("from the API").
+_reads_data = partial(Scenario, body_contains="from the API")
+
 SCENARIOS: tuple[Scenario, ...] = (
     # -- simple requests -----------------------------------------------------------------------
-    Scenario(
-        "simple_get_from_allowed_origin_is_readable",
-        "page",
-        "/api/data",
-        body_contains="from the API",
-    ),
-    Scenario(
-        "simple_get_from_second_allowed_origin_is_readable",
-        "other",
-        "/api/data",
-        body_contains="from the API",
-    ),
-    Scenario(
+    _reads_data("simple_get_from_allowed_origin_is_readable", "page", "/api/data"),
+    _reads_data("simple_get_from_second_allowed_origin_is_readable", "other", "/api/data"),
+    _blocked(
         "simple_get_from_disallowed_origin_is_blocked_but_reaches_the_app",
         "foreign",
         "/api/data",
-        status=None,
         refusal=NO_ALLOW_ORIGIN,
         reason="is not allowed by this policy",
     ),
@@ -194,16 +194,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         json={"method": "POST", "body": '{"fruit": "pear"}'},
         server_saw=("OPTIONS", "POST"),
     ),
-    Scenario(
-        "put_is_preflighted_and_allowed",
-        "page",
-        "/api/echo",
-        method="PUT",
-        headers=JSON,
-        body="{}",
-        json={"method": "PUT"},
-        server_saw=("OPTIONS", "PUT"),
-    ),
+    _preflighted_put("put_is_preflighted_and_allowed", "page", "/api/echo", json={"method": "PUT"}),
     Scenario(
         "delete_is_preflighted_and_allowed",
         "page",
@@ -230,12 +221,11 @@ SCENARIOS: tuple[Scenario, ...] = (
         json={"method": "PUT"},
         server_saw=("OPTIONS", "PUT"),
     ),
-    Scenario(
+    _blocked(
         "lowercase_patch_is_not_normalized_and_is_refused_at_the_preflight",
         "page",
         "/api/echo",
         method="patch",
-        status=None,
         refusal=METHOD_NOT_ALLOWED,
         reason="methods are case-sensitive",
         server_saw=("OPTIONS",),
@@ -248,23 +238,19 @@ SCENARIOS: tuple[Scenario, ...] = (
         json={"method": "GET", ALLOWED_HEADER: "yes"},
         server_saw=("OPTIONS", "GET"),
     ),
-    Scenario(
+    _blocked(
         "disallowed_custom_header_is_refused_at_the_preflight",
         "page",
         "/api/echo",
         headers={"x-not-allowed": "1"},
-        status=None,
         refusal=header_not_allowed("x-not-allowed"),
         reason="'x-not-allowed' is not in allow_headers",
         server_saw=("OPTIONS",),
     ),
-    Scenario(
+    _preflighted_put(
         "preflight_from_disallowed_origin_is_refused",
         "foreign",
         "/api/echo",
-        method="PUT",
-        headers=JSON,
-        body="{}",
         status=None,
         refusal=PREFLIGHT_REFUSED,
         reason="is not allowed by this policy",
@@ -284,16 +270,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         "/api/whoami",
         body_contains="cookie: none",
     ),
-    Scenario(
+    _preflighted_put(
         "credentialed_preflighted_request_is_allowed",
         "page",
         "/api/echo",
-        method="PUT",
-        headers=JSON,
-        body="{}",
         credentials="include",
         json={"method": "PUT"},
-        server_saw=("OPTIONS", "PUT"),
     ),
     # -- response headers ----------------------------------------------------------------------
     Scenario(
@@ -319,26 +301,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         body_contains="raised 404",
     ),
     Scenario("unknown_path_404_is_readable", "page", "/api/no-such-route", status=404),
-    Scenario(
+    _preflighted_put(
         "preflighted_request_to_an_unknown_path_gets_a_readable_404",
         "page",
         "/api/no-such-route",
-        method="PUT",
-        headers=JSON,
-        body="{}",
         status=404,
-        server_saw=("OPTIONS", "PUT"),
     ),
-    Scenario(
-        "method_the_route_lacks_gets_a_readable_405",
-        "page",
-        "/api/data",
-        method="PUT",
-        headers=JSON,
-        body="{}",
-        status=405,
-        server_saw=("OPTIONS", "PUT"),
-    ),
+    _preflighted_put("method_the_route_lacks_gets_a_readable_405", "page", "/api/data", status=405),
     Scenario("unhandled_exception_500_is_readable", "page", "/api/boom", status=500),
     Scenario(
         "static_file_is_readable",
@@ -354,67 +323,44 @@ SCENARIOS: tuple[Scenario, ...] = (
         status=206,
         body_contains="<!doctype html>",
     ),
-    Scenario(
+    _reads_data(
         "redirect_carries_the_headers_and_is_followed",
         "page",
         "/api/redirect",
-        body_contains="from the API",
         server_saw=("GET", "GET"),
     ),
-    Scenario(
-        "streamed_response_is_readable",
-        "page",
-        "/api/stream",
-        body_contains="one two three",
-    ),
+    Scenario("streamed_response_is_readable", "page", "/api/stream", body_contains="one two three"),
     # -- per-path policies ---------------------------------------------------------------------
-    Scenario(
-        "public_path_is_readable_from_the_page",
-        "page",
-        "/public/data",
-        body_contains="from the API",
-    ),
-    Scenario(
-        "public_path_is_readable_from_any_origin",
-        "foreign",
-        "/public/data",
-        body_contains="from the API",
-    ),
-    Scenario(
+    _reads_data("public_path_is_readable_from_the_page", "page", "/public/data"),
+    _reads_data("public_path_is_readable_from_any_origin", "foreign", "/public/data"),
+    _preflighted_put(
         "public_path_preflight_from_any_origin_is_allowed",
         "foreign",
         "/public/data",
-        method="PUT",
-        headers=JSON,
-        body="{}",
         body_contains="from the API",
-        server_saw=("OPTIONS", "PUT"),
     ),
-    Scenario(
+    _reads_data(
         "wildcard_allow_headers_cover_custom_headers",
         "foreign",
         "/public/data",
         method="PUT",
         headers={"x-anything": "1"},
-        body_contains="from the API",
         server_saw=("OPTIONS", "PUT"),
     ),
-    Scenario(
+    _blocked(
         "wildcard_allow_headers_do_not_cover_authorization",
         "foreign",
         "/public/data",
         headers={"authorization": "Bearer token"},
-        status=None,
         refusal=header_not_allowed("authorization"),
         reason="'*' alone in allow_headers excludes 'authorization'",
         server_saw=("OPTIONS",),
     ),
-    Scenario(
+    _reads_data(
         "app_wildcard_allow_headers_cover_authorization_by_default",
         "foreign",
         "/legacy/wildcard-headers",
         headers={"authorization": "Bearer token"},
-        body_contains="from the API",
         server_saw=("OPTIONS", "GET"),
         differences=(
             EngineDifference(
@@ -434,35 +380,23 @@ SCENARIOS: tuple[Scenario, ...] = (
             ),
         ),
     ),
-    Scenario(
+    _blocked(
         "public_path_refuses_credentials_because_its_origin_is_a_wildcard",
         "page",
         "/public/data",
         credentials="include",
-        status=None,
         refusal=WILDCARD_WITH_CREDENTIALS,
     ),
     # -- the null origin -----------------------------------------------------------------------
-    Scenario(
+    _blocked(
         "null_origin_is_not_trusted",
         "sandboxed",
         "/api/data",
-        status=None,
         refusal=NO_ALLOW_ORIGIN,
         reason="the origin is 'null'",
     ),
-    Scenario(
-        "null_origin_can_read_a_public_path",
-        "sandboxed",
-        "/public/data",
-        body_contains="from the API",
-    ),
-    Scenario(
-        "path_with_cors_off_keeps_the_apps_own_headers",
-        "foreign",
-        "/legacy/data",
-        body_contains="from the API",
-    ),
+    _reads_data("null_origin_can_read_a_public_path", "sandboxed", "/public/data"),
+    _reads_data("path_with_cors_off_keeps_the_apps_own_headers", "foreign", "/legacy/data"),
 )
 
 NAMES = [scenario.name for scenario in SCENARIOS]

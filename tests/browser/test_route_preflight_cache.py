@@ -85,9 +85,22 @@ def handlers(exchanges: list[Exchange]) -> list[str | None]:
     return [e.header(HANDLER_HEADER) for e in exchanges if e.method != "OPTIONS"]
 
 
-def assert_refused_at_the_preflight(run: ApiRun, refused: Outcome) -> None:
-    """The page saw the engine's CORS TypeError and, where the engine has a console we can
-    hear, its error about a refused preflight."""
+def assert_the_stricter_route_refused(
+    run: ApiRun, scenario: str, allowed: Outcome, refused: Outcome
+) -> None:
+    """The engine asked again before the second request (the first answer did not cover it),
+    the strict policy refused that preflight (403), and the request never went out: only the
+    application's handler ran. The page read the first answer and saw, for the second, the
+    engine's CORS TypeError and, where the engine has a console we can hear, its error about
+    a refused preflight."""
+    exchanges = run.recorder.exchanges(scenario)
+    assert [(e.method, e.status) for e in exchanges] == [
+        ("OPTIONS", 204),
+        ("PUT", 200),
+        ("OPTIONS", 403),
+    ], exchanges
+    assert handlers(exchanges) == ["app"]
+    assert (allowed.ok, allowed.status) == (True, 200), allowed.describe()
     assert not refused.ok, refused.describe()
     assert refused.error == run.engine.fetch_failure, refused.describe()
     console = PREFLIGHT_REFUSED.console(run.engine.family)
@@ -102,18 +115,9 @@ def test_cached_preflight_does_not_open_a_stricter_routes_method(
     run = shared_url_run(suite, origins)
     allowed = run.fetch("page", "/items/1", "shared-method", by_name=True, method="PUT")
     refused = run.fetch("page", "/items/1", "shared-method", by_name=True, method="DELETE")
-
-    exchanges = run.recorder.exchanges("shared-method")
-    # The engine asked again before the DELETE (the PUT answer did not list it), the strict
-    # policy refused it (403), and the DELETE never went out: the strict handler never ran.
-    assert [(e.method, e.status) for e in exchanges] == [
-        ("OPTIONS", 204),
-        ("PUT", 200),
-        ("OPTIONS", 403),
-    ], exchanges
-    assert handlers(exchanges) == ["app"]
-    assert (allowed.ok, allowed.status) == (True, 200), allowed.describe()
-    assert_refused_at_the_preflight(run, refused)
+    # The PUT answer did not list DELETE: the engine must ask again, and the strict policy
+    # refuses.
+    assert_the_stricter_route_refused(run, "shared-method", allowed, refused)
 
 
 @default_settings_only
@@ -129,17 +133,9 @@ def test_cached_preflight_does_not_open_a_stricter_routes_headers(
         "page", "/form", "shared-headers", by_name=True, method="POST", headers=token
     )
 
-    exchanges = run.recorder.exchanges("shared-headers")
     # POST is safelisted: only an x-token cached from the PUT answer would have let it go
-    # without a preflight. The engine asked, the strict policy refused, the handler never ran.
-    assert [(e.method, e.status) for e in exchanges] == [
-        ("OPTIONS", 204),
-        ("PUT", 200),
-        ("OPTIONS", 403),
-    ], exchanges
-    assert handlers(exchanges) == ["app"]
-    assert (allowed.ok, allowed.status) == (True, 200), allowed.describe()
-    assert_refused_at_the_preflight(run, refused)
+    # without a preflight.
+    assert_the_stricter_route_refused(run, "shared-headers", allowed, refused)
 
 
 @default_settings_only

@@ -7,6 +7,7 @@ such as ``origin.htm`` point at the web-platform-tests files the cases come from
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import pytest
 from hypothesis import given
@@ -47,22 +48,8 @@ def allow(*, credentials: bool = False) -> list[tuple[str, str]]:
     return [(ACAO, "*")]
 
 
-def request(
-    method: str = "GET",
-    headers: Headers = (),
-    *,
-    credentials: bool = False,
-    private_network: bool = False,
-    use_cors_preflight: bool = False,
-) -> BrowserRequest:
-    return BrowserRequest(
-        origin=ORIGIN,
-        method=method,
-        headers=headers,
-        credentials=credentials,
-        private_network=private_network,
-        use_cors_preflight=use_cors_preflight,
-    )
+#: A request from ORIGIN: ``request(method, headers, credentials=..., ...)``.
+request = partial(BrowserRequest, ORIGIN)
 
 
 def assert_verdict(verdict: BrowserVerdict, step: FailureStep | None) -> None:

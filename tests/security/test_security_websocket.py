@@ -30,6 +30,7 @@ from websockets.typing import Origin
 import corecors_aiohttp
 from corecors import CORSPolicy
 from corecors_asgi import CORSMiddleware
+from tests.adapters.aiohttp.aiohttp_apps import echo
 from tests.adapters.asgi.asgi_servers import uvicorn_server
 
 APP = "https://app.example.com"
@@ -65,17 +66,9 @@ def _headers(origins: list[str]) -> list[tuple[str, str]]:
 # -- aiohttp's server ------------------------------------------------------------------------
 
 
-async def _aiohttp_echo(request: web.Request) -> web.WebSocketResponse:
-    socket = web.WebSocketResponse()
-    await socket.prepare(request)
-    async for message in socket:
-        await socket.send_str(message.data)
-    return socket
-
-
 async def _aiohttp_server(check: bool) -> tuple[web.AppRunner, int]:
     app = web.Application()
-    app.router.add_get("/ws", _aiohttp_echo)
+    app.router.add_get("/ws", echo)
     corecors_aiohttp.setup(app, policy(), check_websocket_origin=check)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

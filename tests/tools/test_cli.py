@@ -11,6 +11,13 @@ import pytest
 from .command import run
 
 
+def explain_with_config(tmp_path: Path, toml: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``corecors explain --config FILE *args``, FILE holding ``toml``."""
+    config = tmp_path / "cors.toml"
+    config.write_text(toml)
+    return run("explain", "--config", str(config), *args)
+
+
 def test_explain_allowed_preflighted_request_on_default_policy() -> None:
     result = run(
         "explain",
@@ -71,45 +78,47 @@ def test_explain_json_output(tmp_path: Path) -> None:
 
 
 def test_explain_with_config_file_and_path(tmp_path: Path) -> None:
-    config = tmp_path / "cors.toml"
-    config.write_text(
-        'allow_origins = ["https://app.example.com"]\n[paths."/public"]\nallow_origins = ["*"]\n'
-    )
-    result = run(
-        "explain",
-        "--config",
-        str(config),
-        "--origin",
-        "https://any.example",
-        "--path",
-        "/public/data",
+    toml = 'allow_origins = ["https://app.example.com"]\n[paths."/public"]\nallow_origins = ["*"]\n'
+    result = explain_with_config(
+        tmp_path, toml, "--origin", "https://any.example", "--path", "/public/data"
     )
     assert result.returncode == 0, result.stdout
     assert "< Access-Control-Allow-Origin: *" in result.stdout
-    blocked = run(
-        "explain", "--config", str(config), "--origin", "https://any.example", "--path", "/private"
+    blocked = explain_with_config(
+        tmp_path, toml, "--origin", "https://any.example", "--path", "/private"
     )
     assert blocked.returncode == 1
 
 
 def test_explain_reports_configuration_errors(tmp_path: Path) -> None:
-    config = tmp_path / "cors.toml"
-    config.write_text('allow_origins = ["*"]\nallow_credentials = true\n')
-    result = run("explain", "--config", str(config), "--origin", "https://a.example")
+    toml = 'allow_origins = ["*"]\nallow_credentials = true\n'
+    result = explain_with_config(tmp_path, toml, "--origin", "https://a.example")
     assert result.returncode == 2
     assert "list the origins that may send credentials" in result.stderr
 
 
-def test_explain_show_default_prints_the_embedded_policy() -> None:
-    result = run("explain", "--show-default")
-    assert result.returncode == 0
-    assert "allow_origins" in result.stdout
-
-
-def test_explain_requires_origin() -> None:
-    result = run("explain")
-    assert result.returncode == 2
-    assert "--origin is required" in result.stderr
+@pytest.mark.parametrize(
+    ("argv", "status", "stream", "expected"),
+    [
+        pytest.param(
+            ["explain", "--show-default"],
+            0,
+            "stdout",
+            "allow_origins",
+            id="explain_show_default_prints_the_embedded_policy",
+        ),
+        pytest.param(
+            ["explain"], 2, "stderr", "--origin is required", id="explain_requires_origin"
+        ),
+        pytest.param(["demo", "--help"], 0, "stdout", "--server", id="demo_subcommand_is_wired"),
+    ],
+)
+def test_command_exits_with_its_status_and_says(
+    argv: list[str], status: int, stream: str, expected: str
+) -> None:
+    result = run(*argv)
+    assert result.returncode == status
+    assert expected in (result.stdout if stream == "stdout" else result.stderr)
 
 
 @pytest.mark.parametrize("argv", [[], ["bogus"]])
@@ -127,24 +136,19 @@ enabled = false
 
 
 def test_explain_names_the_governing_table(tmp_path: Path) -> None:
-    config = tmp_path / "cors.toml"
-    config.write_text(PER_PATH)
-    result = run(
-        "explain", "--config", str(config), "--origin", "https://a.example", "--path", "/public/x"
+    result = explain_with_config(
+        tmp_path, PER_PATH, "--origin", "https://a.example", "--path", "/public/x"
     )
     assert result.returncode == 0
     assert 'table:  [paths."/public"]\n' in result.stdout
-    top = run("explain", "--config", str(config), "--origin", "https://a.example")
+    top = explain_with_config(tmp_path, PER_PATH, "--origin", "https://a.example")
     assert "table:" not in top.stdout
 
 
 def test_explain_says_why_a_disabled_path_gets_no_headers(tmp_path: Path) -> None:
-    config = tmp_path / "cors.toml"
-    config.write_text(PER_PATH)
-    result = run(
-        "explain",
-        "--config",
-        str(config),
+    result = explain_with_config(
+        tmp_path,
+        PER_PATH,
         "--origin",
         "https://app.example.com",
         "--path",
@@ -160,47 +164,50 @@ def test_explain_says_why_a_disabled_path_gets_no_headers(tmp_path: Path) -> Non
     assert step["browser_failure"] == "missing-allow-origin"
 
 
-def test_explain_path_no_table_covers_without_top_level_policy(tmp_path: Path) -> None:
-    config = tmp_path / "cors.toml"
-    config.write_text('[paths."/api"]\nallow_origins = ["https://app.example.com"]\n')
-    result = run(
-        "explain", "--config", str(config), "--origin", "https://app.example.com", "--path", "/x"
+APP_ONLY = 'allow_origins = ["https://app.example.com"]\n'
+
+
+@pytest.mark.parametrize(
+    ("toml", "request_args", "says", "never_says"),
+    [
+        pytest.param(
+            '[paths."/api"]\n' + APP_ONLY,
+            ["--path", "/x"],
+            ["no policy covers '/x'"],
+            [],
+            id="path_no_table_covers_without_top_level_policy",
+        ),
+        pytest.param(
+            APP_ONLY + 'allow_headers = ["*"]\n',
+            ["--header", "Authorization: Bearer x"],
+            [
+                "'*' alone in allow_headers excludes 'authorization'",
+                "list 'authorization' next to '*'",
+            ],
+            [],
+            id="authorization_not_covered_by_wildcard",
+        ),
+        pytest.param(
+            APP_ONLY,
+            ["--private-network"],
+            ["set allow_private_network = true to allow it"],
+            ["=True"],
+            id="words_its_advice_in_toml",
+        ),
+    ],
+)
+def test_explain_blocks_with_advice(
+    tmp_path: Path, toml: str, request_args: list[str], says: list[str], never_says: list[str]
+) -> None:
+    """A request from https://app.example.com that the policy blocks: what explain advises."""
+    result = explain_with_config(
+        tmp_path, toml, "--origin", "https://app.example.com", *request_args
     )
     assert result.returncode == 1
-    assert "no policy covers '/x'" in result.stdout
-
-
-def test_explain_authorization_not_covered_by_wildcard(tmp_path: Path) -> None:
-    config = tmp_path / "cors.toml"
-    config.write_text('allow_origins = ["https://app.example.com"]\nallow_headers = ["*"]\n')
-    result = run(
-        "explain",
-        "--config",
-        str(config),
-        "--origin",
-        "https://app.example.com",
-        "--header",
-        "Authorization: Bearer x",
-    )
-    assert result.returncode == 1
-    assert "'*' alone in allow_headers excludes 'authorization'" in result.stdout
-    assert "list 'authorization' next to '*'" in result.stdout
-
-
-def test_explain_words_its_advice_in_toml(tmp_path: Path) -> None:
-    config = tmp_path / "cors.toml"
-    config.write_text('allow_origins = ["https://app.example.com"]\n')
-    result = run(
-        "explain",
-        "--config",
-        str(config),
-        "--origin",
-        "https://app.example.com",
-        "--private-network",
-    )
-    assert result.returncode == 1
-    assert "set allow_private_network = true to allow it" in result.stdout
-    assert "=True" not in result.stdout
+    for text in says:
+        assert text in result.stdout
+    for text in never_says:
+        assert text not in result.stdout
 
 
 def test_help_lists_every_command() -> None:
@@ -222,12 +229,6 @@ def test_bare_header_name_always_needs_a_preflight(name: str) -> None:
 def test_bare_content_type_stands_for_json() -> None:
     result = run("explain", "--origin", "https://app.example.com", "--header", "content-type")
     assert "     > content-type: application/json\n" in result.stdout
-
-
-def test_demo_subcommand_is_wired() -> None:
-    result = run("demo", "--help")
-    assert result.returncode == 0
-    assert "--server" in result.stdout
 
 
 def test_version_is_the_installed_distributions() -> None:

@@ -27,6 +27,8 @@ import custom_server
 
 from corecors import browser
 from corecors_tools.probe import FINDINGS
+from tests.loopback import serving
+from tests.scenarios import ACAC, ACAH, ACAM, ACAO, ACEH, ACMA
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example.net"
@@ -65,17 +67,9 @@ def blocking(document: dict[str, Any]) -> str | None:
 
 
 def serve(server: ThreadingHTTPServer) -> Iterator[str]:
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    host, port = server.server_address[:2]
-    try:
-        yield f"http://{host!s}:{port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    """``server`` on loopback while the caller holds its base URL."""
+    for host, port in serving(server):
+        yield f"http://{host}:{port}"
 
 
 @pytest.fixture(scope="module")
@@ -145,13 +139,13 @@ def scripted() -> Iterator[Serve]:
 GOOD_PREFLIGHT: Reply = (
     204,
     [
-        ("Access-Control-Allow-Origin", APP),
-        ("Access-Control-Allow-Methods", "GET, PUT, PATCH, DELETE"),
-        ("Access-Control-Allow-Headers", "content-type, authorization"),
-        ("Access-Control-Max-Age", "600"),
+        (ACAO, APP),
+        (ACAM, "GET, PUT, PATCH, DELETE"),
+        (ACAH, "content-type, authorization"),
+        (ACMA, "600"),
     ],
 )
-GOOD_ACTUAL: Reply = (200, [("Access-Control-Allow-Origin", APP), ("Vary", "Origin")])
+GOOD_ACTUAL: Reply = (200, [(ACAO, APP), ("Vary", "Origin")])
 
 
 # -- against corecors ---------------------------------------------------------------------
@@ -240,17 +234,7 @@ def test_human_output_against_corecors(corecors_url: str) -> None:
 
 
 def test_wildcard_with_credentials_blocks_a_credentialed_request(scripted: Serve) -> None:
-    url = scripted(
-        Script(
-            actual=(
-                200,
-                [
-                    ("Access-Control-Allow-Origin", "*"),
-                    ("Access-Control-Allow-Credentials", "true"),
-                ],
-            )
-        )
-    )
+    url = scripted(Script(actual=(200, [(ACAO, "*"), (ACAC, "true")])))
     code, document = probe_json(url, "--origin", APP, "--credentials")
     assert code == 1
     assert codes(document) == ["wildcard-origin-with-credentials"]
@@ -263,7 +247,7 @@ def test_wildcard_with_credentials_blocks_a_credentialed_request(scripted: Serve
 
 
 def test_missing_vary_origin_is_a_warning(scripted: Serve) -> None:
-    url = scripted(Script(actual=(200, [("Access-Control-Allow-Origin", APP)])))
+    url = scripted(Script(actual=(200, [(ACAO, APP)])))
     code, document = probe_json(url, "--origin", APP)
     assert code == 0
     assert document["outcome"] == "allowed"
@@ -273,23 +257,15 @@ def test_missing_vary_origin_is_a_warning(scripted: Serve) -> None:
 
 
 def test_vary_star_or_wildcard_origin_needs_no_vary_origin(scripted: Serve) -> None:
-    star = scripted(Script(actual=(200, [("Access-Control-Allow-Origin", "*")])))
+    star = scripted(Script(actual=(200, [(ACAO, "*")])))
     assert codes(probe_json(star, "--origin", APP)[1]) == []
-    vary = scripted(
-        Script(actual=(200, [("Access-Control-Allow-Origin", APP), ("Vary", "Accept, origin")]))
-    )
+    vary = scripted(Script(actual=(200, [(ACAO, APP), ("Vary", "Accept, origin")])))
     assert codes(probe_json(vary, "--origin", APP)[1]) == []
 
 
 def test_preflight_redirect_is_its_own_fault_and_names_the_location(scripted: Serve) -> None:
     script = Script(
-        preflight=(
-            301,
-            [
-                ("Location", "https://api.example.com/api/data"),
-                ("Access-Control-Allow-Origin", APP),
-            ],
-        ),
+        preflight=(301, [("Location", "https://api.example.com/api/data"), (ACAO, APP)]),
         actual=GOOD_ACTUAL,
     )
     code, document = probe_json(scripted(script), "--origin", APP, "--method", "PUT")
@@ -337,7 +313,7 @@ def test_preflight_405_names_the_router(scripted: Serve) -> None:
 
 
 def test_two_allow_origin_lines_are_named(scripted: Serve) -> None:
-    lines = [("Access-Control-Allow-Origin", APP), ("Access-Control-Allow-Origin", APP)]
+    lines = [(ACAO, APP), (ACAO, APP)]
     code, document = probe_json(
         scripted(Script(actual=(200, [*lines, ("Vary", "Origin")]))), "--origin", APP
     )
@@ -347,18 +323,7 @@ def test_two_allow_origin_lines_are_named(scripted: Serve) -> None:
 
 
 def test_allow_credentials_true_with_capital_t(scripted: Serve) -> None:
-    url = scripted(
-        Script(
-            actual=(
-                200,
-                [
-                    ("Access-Control-Allow-Origin", APP),
-                    ("Access-Control-Allow-Credentials", "True"),
-                    ("Vary", "Origin"),
-                ],
-            )
-        )
-    )
+    url = scripted(Script(actual=(200, [(ACAO, APP), (ACAC, "True"), ("Vary", "Origin")])))
     code, document = probe_json(url, "--origin", APP, "--credentials")
     assert code == 1
     assert codes(document) == ["missing-allow-credentials"]  # said once, not twice
@@ -382,7 +347,7 @@ def test_no_allow_origin_on_the_actual_response_after_a_good_preflight(scripted:
 def test_error_response_without_cors_headers(scripted: Serve) -> None:
     """The CORS layer allows the origin (its preflight answer says so) but the 500 lost the
     headers: the usual exception-handler fault."""
-    allowing = (204, [("Access-Control-Allow-Origin", APP), ("Vary", "Origin")])
+    allowing = (204, [(ACAO, APP), ("Vary", "Origin")])
     url = scripted(Script(preflight=allowing, actual=(500, [("Content-Type", "text/plain")])))
     code, document = probe_json(url, "--origin", APP)
     assert code == 1
@@ -424,15 +389,7 @@ def test_allowed_origin_error_response_needs_no_origin_check(corecors_url: str) 
 
 
 def test_every_fault_of_a_preflight_is_listed(scripted: Serve) -> None:
-    preflight = (
-        204,
-        [
-            ("Access-Control-Allow-Origin", "*"),
-            ("Access-Control-Allow-Credentials", "true"),
-            ("Access-Control-Allow-Methods", "*"),
-            ("Access-Control-Allow-Headers", "*"),
-        ],
-    )
+    preflight = (204, [(ACAO, "*"), (ACAC, "true"), (ACAM, "*"), (ACAH, "*")])
     url = scripted(Script(preflight=preflight))
     code, document = probe_json(
         url, "--origin", APP, "--method", "PUT", "--header", "x-token", "--credentials"
@@ -451,7 +408,7 @@ def test_every_fault_of_a_preflight_is_listed(scripted: Serve) -> None:
 
 
 def test_every_fault_of_an_actual_response_is_listed(scripted: Serve) -> None:
-    url = scripted(Script(actual=(200, [("Access-Control-Allow-Origin", APP + "/")])))
+    url = scripted(Script(actual=(200, [(ACAO, APP + "/")])))
     code, document = probe_json(url, "--origin", APP, "--credentials")
     assert code == 1
     assert codes(document) == [
@@ -468,7 +425,7 @@ class HostileHandler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         self.send_response(200, "OK\x1b]0;owned\x07\x1b[2J")
-        self.send_header("Access-Control-Allow-Origin", "\x1b[31mhttps://app.example.com")
+        self.send_header(ACAO, "\x1b[31mhttps://app.example.com")
         self.send_header("Vary", "Origin\r".replace("\r", "\x9b"))
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -495,57 +452,26 @@ def test_server_bytes_never_reach_the_terminal_raw() -> None:
 
 
 def test_invalid_tokens_in_allow_methods_and_allow_headers(scripted: Serve) -> None:
-    methods = scripted(
-        Script(
-            preflight=(
-                204,
-                [
-                    ("Access-Control-Allow-Origin", APP),
-                    ("Access-Control-Allow-Methods", "PUT, Bad method"),
-                ],
-            )
-        )
-    )
+    methods = scripted(Script(preflight=(204, [(ACAO, APP), (ACAM, "PUT, Bad method")])))
     code, document = probe_json(methods, "--origin", APP, "--method", "PUT")
     assert code == 1
     assert codes(document) == ["invalid-allow-methods"]
     assert "'Bad method'" in document["findings"][0]["message"]
 
-    headers = scripted(
-        Script(
-            preflight=(
-                204,
-                [
-                    ("Access-Control-Allow-Origin", APP),
-                    ("Access-Control-Allow-Headers", "x-token, header name"),
-                ],
-            )
-        )
-    )
+    headers = scripted(Script(preflight=(204, [(ACAO, APP), (ACAH, "x-token, header name")])))
     code, document = probe_json(headers, "--origin", APP, "--header", "X-Token: 1")
     assert code == 1
     assert codes(document) == ["invalid-allow-headers"]
 
 
 def test_invalid_token_is_reported_even_behind_an_earlier_failure(scripted: Serve) -> None:
-    url = scripted(Script(preflight=(204, [("Access-Control-Allow-Methods", "PUT, Bad method")])))
+    url = scripted(Script(preflight=(204, [(ACAM, "PUT, Bad method")])))
     _, document = probe_json(url, "--origin", APP, "--method", "PUT")
     assert codes(document) == ["missing-allow-origin", "invalid-allow-methods"]
 
 
 def test_lowercase_method_in_allow_methods(scripted: Serve) -> None:
-    url = scripted(
-        Script(
-            preflight=(
-                204,
-                [
-                    ("Access-Control-Allow-Origin", APP),
-                    ("Access-Control-Allow-Methods", "patch, put"),
-                ],
-            ),
-            actual=GOOD_ACTUAL,
-        )
-    )
+    url = scripted(Script(preflight=(204, [(ACAO, APP), (ACAM, "patch, put")]), actual=GOOD_ACTUAL))
     code, document = probe_json(url, "--origin", APP, "--method", "PATCH")
     assert code == 1
     assert codes(document) == [
@@ -595,13 +521,8 @@ def test_redirected_actual_request_reports_the_location(scripted: Serve) -> None
 
 def test_unparseable_max_age(scripted: Serve) -> None:
     status, headers = GOOD_PREFLIGHT
-    lines = [item for item in headers if item[0] != "Access-Control-Max-Age"]
-    url = scripted(
-        Script(
-            preflight=(status, [*lines, ("Access-Control-Max-Age", "10 minutes")]),
-            actual=GOOD_ACTUAL,
-        )
-    )
+    lines = [item for item in headers if item[0] != ACMA]
+    url = scripted(Script(preflight=(status, [*lines, (ACMA, "10 minutes")]), actual=GOOD_ACTUAL))
     code, document = probe_json(url, "--origin", APP, "--method", "PUT")
     assert code == 0
     assert codes(document) == ["invalid-max-age"]
@@ -609,27 +530,14 @@ def test_unparseable_max_age(scripted: Serve) -> None:
 
 
 def test_null_origin_allowed_is_a_warning(scripted: Serve) -> None:
-    url = scripted(
-        Script(actual=(200, [("Access-Control-Allow-Origin", "null"), ("Vary", "Origin")]))
-    )
+    url = scripted(Script(actual=(200, [(ACAO, "null"), ("Vary", "Origin")])))
     code, document = probe_json(url, "--origin", "null")
     assert code == 0
     assert codes(document) == ["null-origin-allowed"]
 
 
 def test_expose_star_with_credentials_is_a_warning(scripted: Serve) -> None:
-    url = scripted(
-        Script(
-            actual=(
-                200,
-                [
-                    *GOOD_ACTUAL[1],
-                    ("Access-Control-Allow-Credentials", "true"),
-                    ("Access-Control-Expose-Headers", "*"),
-                ],
-            )
-        )
-    )
+    url = scripted(Script(actual=(200, [*GOOD_ACTUAL[1], (ACAC, "true"), (ACEH, "*")])))
     code, document = probe_json(url, "--origin", APP, "--credentials")
     assert code == 0
     assert codes(document) == ["expose-wildcard-with-credentials"]
@@ -637,14 +545,8 @@ def test_expose_star_with_credentials_is_a_warning(scripted: Serve) -> None:
 
 def test_cookie_goes_on_the_actual_request_only(scripted: Serve) -> None:
     script = Script(
-        preflight=(
-            204,
-            [
-                *GOOD_PREFLIGHT[1],
-                ("Access-Control-Allow-Credentials", "true"),
-            ],
-        ),
-        actual=(200, [*GOOD_ACTUAL[1], ("Access-Control-Allow-Credentials", "true")]),
+        preflight=(204, [*GOOD_PREFLIGHT[1], (ACAC, "true")]),
+        actual=(200, [*GOOD_ACTUAL[1], (ACAC, "true")]),
     )
     code, _ = probe_json(
         scripted(script), "--origin", APP, "--method", "PUT", "--credentials", "--cookie", "s=1"
@@ -757,11 +659,10 @@ def unused_port() -> int:
     return port
 
 
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """Accepts connections and never answers."""
+def accepting(handle: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A loopback listener whose thread hands every connection it accepts to ``handle``, for
+    as long as the caller holds its port."""
     listener = socket.create_server(("127.0.0.1", 0))
-    accepted: list[socket.socket] = []
     stop = threading.Event()
 
     def accept() -> None:
@@ -773,7 +674,7 @@ def silent_port() -> Iterator[int]:
                 continue
             except OSError:
                 return
-            accepted.append(connection)
+            handle(connection)
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
@@ -782,42 +683,33 @@ def silent_port() -> Iterator[int]:
     finally:
         stop.set()
         thread.join(timeout=5)
-        for connection in accepted:
-            connection.close()
         listener.close()
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """Accepts connections and never answers."""
+    accepted: list[socket.socket] = []
+    yield from accepting(accepted.append)
+    for connection in accepted:
+        connection.close()
+
+
+def answer_not_http(connection: socket.socket) -> None:
+    """Answer with a line that is not HTTP, then close."""
+    with connection:
+        connection.settimeout(2)
+        try:
+            connection.recv(65536)
+            connection.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+        except OSError:
+            pass
 
 
 @pytest.fixture
 def garbage_port() -> Iterator[int]:
     """Answers every connection with a line that is not HTTP, then closes it."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def answer() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with connection:
-                connection.settimeout(2)
-                try:
-                    connection.recv(65536)
-                    connection.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
-                except OSError:
-                    pass
-
-    thread = threading.Thread(target=answer, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        listener.close()
+    yield from accepting(answer_not_http)
 
 
 def test_cookie_without_credentials_is_a_usage_error() -> None:

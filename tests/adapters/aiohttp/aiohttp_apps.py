@@ -20,8 +20,8 @@ from tests.scenarios import ACMA as ACMA
 from tests.scenarios import ADMIN as ADMIN
 from tests.scenarios import APP as APP
 from tests.scenarios import EVIL as EVIL
+from tests.scenarios import preflight_headers as preflight_headers
 
-ACRM = "Access-Control-Request-Method"
 ACRH = "Access-Control-Request-Headers"
 PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 
@@ -45,15 +45,6 @@ def api_policy(**overrides: Any) -> CORSPolicy:
 def public_policy() -> CORSPolicy:
     """Any origin, no credentials: a static ``*``."""
     return CORSPolicy(allow_origins=["*"], allow_methods=["GET", "PUT"])
-
-
-def preflight_headers(
-    origin: str = APP, method: str = "PUT", request_headers: str | None = None
-) -> dict[str, str]:
-    headers = {"Origin": origin, ACRM: method}
-    if request_headers is not None:
-        headers[ACRH] = request_headers
-    return headers
 
 
 def cors_headers(response: ClientResponse) -> dict[str, str]:
@@ -83,6 +74,15 @@ def assert_not_allowed(response: ClientResponse) -> None:
 
 async def ok(request: web.Request) -> web.Response:
     return web.Response(text="ok")
+
+
+async def echo(request: web.Request) -> web.WebSocketResponse:
+    """A WebSocket endpoint that sends every text message back."""
+    socket = web.WebSocketResponse()
+    await socket.prepare(request)
+    async for message in socket:
+        await socket.send_str(message.data)
+    return socket
 
 
 class Counter:

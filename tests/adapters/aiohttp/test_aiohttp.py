@@ -36,6 +36,7 @@ from .aiohttp_apps import (
     assert_allowed,
     assert_not_allowed,
     cors_headers,
+    echo,
     ok,
     preflight_headers,
     public_policy,
@@ -405,24 +406,20 @@ async def test_raised_exception_keeps_its_own_headers(aiohttp_client: AiohttpCli
     assert_allowed(response)
 
 
-async def test_router_404_gets_headers(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
-    response = await client.get("/nowhere", headers={"Origin": APP})
-    assert response.status == 404
-    assert_allowed(response)
-
-
-async def test_router_405_gets_headers(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
-    response = await client.delete("/data", headers={"Origin": APP})
-    assert response.status == 405
-    assert_allowed(response)
-
-
-async def test_unhandled_exception_500_gets_headers(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.get("/crash", crash))
-    response = await client.get("/crash", headers={"Origin": APP})
-    assert response.status == 500
+@pytest.mark.parametrize(
+    ("route", "method", "path", "status"),
+    [
+        pytest.param(web.get("/data", ok), "GET", "/nowhere", 404, id="router_404"),
+        pytest.param(web.get("/data", ok), "DELETE", "/data", 405, id="router_405"),
+        pytest.param(web.get("/crash", crash), "GET", "/crash", 500, id="unhandled_exception_500"),
+    ],
+)
+async def test_error_response_gets_headers(
+    aiohttp_client: AiohttpClient, route: web.RouteDef, method: str, path: str, status: int
+) -> None:
+    client = await client_for(aiohttp_client, route)
+    response = await client.request(method, path, headers={"Origin": APP})
+    assert response.status == status
     assert_allowed(response)
 
 
@@ -603,14 +600,6 @@ async def test_static_wildcard_policy_adds_no_vary(aiohttp_client: AiohttpClient
 
 
 # -- WebSockets --------------------------------------------------------------------------
-
-
-async def echo(request: web.Request) -> web.WebSocketResponse:
-    socket = web.WebSocketResponse()
-    await socket.prepare(request)
-    async for message in socket:
-        await socket.send_str(message.data)
-    return socket
 
 
 async def test_websocket_passes_through_by_default(aiohttp_client: AiohttpClient) -> None:

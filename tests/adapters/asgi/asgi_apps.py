@@ -177,6 +177,14 @@ CONSTANT_START: Message = {
 }
 
 
+async def greet_websocket(receive: Receive, send: Send) -> None:
+    """Accept a WebSocket handshake, send ``hello`` and close normally."""
+    await receive()
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.send", "text": "hello"})
+    await send({"type": "websocket.close", "code": 1000})
+
+
 class RawApp:
     """A bare ASGI application that records what reached it.
 
@@ -194,10 +202,7 @@ class RawApp:
             return
         self.calls.append(scope)
         if scope["type"] == "websocket":
-            await receive()
-            await send({"type": "websocket.accept"})
-            await send({"type": "websocket.send", "text": "hello"})
-            await send({"type": "websocket.close", "code": 1000})
+            await greet_websocket(receive, send)
             return
         await self._http(scope, send)
 

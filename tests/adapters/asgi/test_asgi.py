@@ -326,9 +326,15 @@ async def test_disabled_path_changes_nothing(app: RawApp) -> None:
 # -- unhandled exceptions ----------------------------------------------------------------------
 
 
-async def test_exception_before_start_sends_a_cors_500_and_reraises(
-    app: RawApp, middleware: CORSMiddleware
-) -> None:
+async def boom(
+    middleware: CORSMiddleware,
+    headers: list[tuple[bytes, bytes]],
+    *,
+    method: str = "GET",
+    path: str = "/boom",
+) -> Sent:
+    """Call ``path`` (/boom: the app raises before starting), check that the app's exception
+    came through, and return what reached the server."""
     sent = Sent()
 
     async def send(message: Message) -> None:
@@ -338,7 +344,14 @@ async def test_exception_before_start_sends_a_cors_500_and_reraises(
         return {"type": "http.request", "body": b""}
 
     with pytest.raises(BoomError):
-        await middleware(http_scope("GET", "/boom", [origin(APP)]), receive, send)
+        await middleware(http_scope(method, path, headers), receive, send)
+    return sent
+
+
+async def test_exception_before_start_sends_a_cors_500_and_reraises(
+    app: RawApp, middleware: CORSMiddleware
+) -> None:
+    sent = await boom(middleware, [origin(APP)])
     assert sent.status == 500
     assert sent.body == b"Internal Server Error"
     assert sent.header(ACAO) == APP
@@ -348,34 +361,10 @@ async def test_exception_before_start_sends_a_cors_500_and_reraises(
 
 
 async def test_exception_on_head_sends_no_body(middleware: CORSMiddleware) -> None:
-    sent = Sent()
-
-    async def send(message: Message) -> None:
-        sent.messages.append(message)
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b""}
-
-    with pytest.raises(BoomError):
-        await middleware(http_scope("HEAD", "/boom", [origin(APP)]), receive, send)
+    sent = await boom(middleware, [origin(APP)], method="HEAD")
     assert sent.status == 500
     assert sent.header(ACAO) == APP
     assert sent.body == b""
-
-
-async def boom(middleware: CORSMiddleware, headers: list[tuple[bytes, bytes]]) -> Sent:
-    """Call /boom (the app raises before starting) and return what reached the server."""
-    sent = Sent()
-
-    async def send(message: Message) -> None:
-        sent.messages.append(message)
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b""}
-
-    with pytest.raises(BoomError):
-        await middleware(http_scope("GET", "/boom", headers), receive, send)
-    return sent
 
 
 @pytest.mark.parametrize("request_origin", [EVIL, None], ids=["refused", "no-origin"])
@@ -403,30 +392,11 @@ async def test_exception_where_cors_is_off_is_left_to_the_server(app: RawApp) ->
 
 async def test_handle_errors_off_leaves_the_500_to_the_server(app: RawApp) -> None:
     middleware = CORSMiddleware(app, policy=credentialed(), handle_errors=False)
-    messages: list[Message] = []
-
-    async def send(message: Message) -> None:
-        messages.append(message)
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b""}
-
-    with pytest.raises(BoomError):
-        await middleware(http_scope("GET", "/boom", [origin(APP)]), receive, send)
-    assert messages == []
+    assert (await boom(middleware, [origin(APP)])).messages == []
 
 
 async def test_exception_after_start_is_only_reraised(middleware: CORSMiddleware) -> None:
-    messages: list[Message] = []
-
-    async def send(message: Message) -> None:
-        messages.append(message)
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b""}
-
-    with pytest.raises(BoomError):
-        await middleware(http_scope("GET", "/boom-after-start", [origin(APP)]), receive, send)
+    messages = (await boom(middleware, [origin(APP)], path="/boom-after-start")).messages
     assert [m["type"] for m in messages] == ["http.response.start"]
     assert messages[0]["status"] == 200
 

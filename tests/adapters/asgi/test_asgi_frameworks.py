@@ -13,6 +13,7 @@ Two ways to install it are tested with Starlette and FastAPI:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -28,6 +29,7 @@ from corecors_asgi import (
     CORSMiddleware,
     policy_from_starlette_arguments,
 )
+from tests.scenarios import preflight_headers
 
 from .asgi_apps import (
     ACAC,
@@ -81,54 +83,35 @@ def assert_allowed(response: httpx.Response, origin: str = APP) -> None:
 # -- the installs under test -------------------------------------------------------------------
 
 
-def starlette_inner(
+def cors_options(
     *, handle_errors: bool = True, check_websocket_origin: bool = False
-) -> Starlette:
+) -> dict[str, Any]:
+    """The middleware's arguments in every install: the test policy and the two switches."""
+    return {
+        "policy": policy(),
+        "handle_errors": handle_errors,
+        "check_websocket_origin": check_websocket_origin,
+    }
+
+
+def starlette_inner(**options: bool) -> Starlette:
     """Installed like Starlette's CORSMiddleware: inside ServerErrorMiddleware."""
-    return starlette_app(
-        [
-            Middleware(
-                CORSMiddleware,
-                policy=policy(),
-                handle_errors=handle_errors,
-                check_websocket_origin=check_websocket_origin,
-            )
-        ]
-    )
+    return starlette_app([Middleware(CORSMiddleware, **cors_options(**options))])
 
 
-def starlette_outer(
-    *, handle_errors: bool = True, check_websocket_origin: bool = False
-) -> CORSMiddleware:
+def starlette_outer(**options: bool) -> CORSMiddleware:
     """Wrapping the whole Starlette application."""
-    return CORSMiddleware(
-        starlette_app(),
-        policy=policy(),
-        handle_errors=handle_errors,
-        check_websocket_origin=check_websocket_origin,
-    )
+    return CORSMiddleware(starlette_app(), **cors_options(**options))
 
 
-def fastapi_inner(*, handle_errors: bool = True, check_websocket_origin: bool = False) -> FastAPI:
+def fastapi_inner(**options: bool) -> FastAPI:
     api = fastapi_app()
-    api.add_middleware(
-        CORSMiddleware,
-        policy=policy(),
-        handle_errors=handle_errors,
-        check_websocket_origin=check_websocket_origin,
-    )
+    api.add_middleware(CORSMiddleware, **cors_options(**options))
     return api
 
 
-def fastapi_outer(
-    *, handle_errors: bool = True, check_websocket_origin: bool = False
-) -> CORSMiddleware:
-    return CORSMiddleware(
-        fastapi_app(),
-        policy=policy(),
-        handle_errors=handle_errors,
-        check_websocket_origin=check_websocket_origin,
-    )
+def fastapi_outer(**options: bool) -> CORSMiddleware:
+    return CORSMiddleware(fastapi_app(), **cors_options(**options))
 
 
 INSTALLS: dict[str, Build] = {
@@ -158,11 +141,7 @@ async def test_preflight_accepted(install: ASGIApp) -> None:
     async with client(install) as http:
         response = await http.options(
             "/items/1" if isinstance(install, FastAPI) else "/api/items/1",
-            headers={
-                "Origin": APP,
-                "Access-Control-Request-Method": "PUT",
-                "Access-Control-Request-Headers": "content-type",
-            },
+            headers=preflight_headers(APP, "PUT", "content-type"),
         )
     assert response.status_code == 204
     assert_allowed(response)
@@ -175,7 +154,7 @@ async def test_preflight_rejected(install: ASGIApp) -> None:
     async with client(install) as http:
         response = await http.options(
             "/api/items/1",
-            headers={"Origin": EVIL, "Access-Control-Request-Method": "PUT"},
+            headers=preflight_headers(EVIL, "PUT"),
         )
     assert response.status_code == 403
     assert cors_names(response) == []
@@ -353,9 +332,7 @@ async def test_litestar_wrapped() -> None:
         unauthorized = await http.get("/protected", headers={"Origin": APP})
         boom = await http.get("/boom", headers={"Origin": APP})
         refused = await http.get("/", headers={"Origin": EVIL})
-        preflight = await http.options(
-            "/", headers={"Origin": APP, "Access-Control-Request-Method": "DELETE"}
-        )
+        preflight = await http.options("/", headers=preflight_headers(APP, "DELETE"))
     assert ok.text == "ok"
     for response, status in ((ok, 200), (unauthorized, 401), (boom, 500), (preflight, 204)):
         assert response.status_code == status
@@ -463,14 +440,7 @@ async def test_the_issues_starlette_style_example() -> None:
         max_age=600,
     )
     async with client(app) as http:
-        preflight = await http.options(
-            "/",
-            headers={
-                "Origin": APP,
-                "Access-Control-Request-Method": "POST",
-                "Access-Control-Request-Headers": "content-type",
-            },
-        )
+        preflight = await http.options("/", headers=preflight_headers(APP, "POST", "content-type"))
         actual = await http.post("/", headers={"Origin": APP})
     assert preflight.status_code == 200  # as Starlette answers
     assert one(preflight, ACAM) == "GET, POST"
@@ -514,14 +484,7 @@ async def test_json_post_keeps_working_after_the_switch_from_starlette() -> None
     """Starlette always allows content-type in preflights; the Starlette-style arguments too."""
     app = starlette_app([Middleware(CORSMiddleware, allow_origins=[APP])])
     async with client(app) as http:
-        response = await http.options(
-            "/",
-            headers={
-                "Origin": APP,
-                "Access-Control-Request-Method": "POST",
-                "Access-Control-Request-Headers": "content-type",
-            },
-        )
+        response = await http.options("/", headers=preflight_headers(APP, "POST", "content-type"))
     assert response.status_code == 200  # as Starlette answers
     assert one(response, ACAO) == APP
     assert one(response, ACMA) == "600"

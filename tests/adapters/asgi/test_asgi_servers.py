@@ -30,7 +30,7 @@ from websockets.typing import Origin
 from corecors import CORSPolicy, PathPolicies
 from corecors_asgi import CORSMiddleware, Message, Receive, Scope, Send
 
-from .asgi_apps import ACAH, ACAO, ADMIN, APP, EVIL
+from .asgi_apps import ACAH, ACAO, ADMIN, APP, EVIL, greet_websocket
 from .asgi_servers import SERVERS, ServerFactory, exchange, hypercorn_server
 
 LINES = 80_000
@@ -54,10 +54,7 @@ class ServedApp:
             return
         self.scopes.append(scope)
         if scope["type"] == "websocket":
-            await receive()
-            await send({"type": "websocket.accept"})
-            await send({"type": "websocket.send", "text": "hello"})
-            await send({"type": "websocket.close", "code": 1000})
+            await greet_websocket(receive, send)
             return
         if scope["path"].endswith("/boom"):
             raise RuntimeError("raised before the response started")

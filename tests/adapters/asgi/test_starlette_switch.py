@@ -20,6 +20,7 @@ from starlette.middleware import Middleware
 from corecors import CORSConfigError, CORSPolicy, load_policy
 from corecors_asgi import CORSMiddleware, CORSPolicyOptions
 from corecors_tools.lint import lint_text
+from tests.scenarios import preflight_headers
 
 from .asgi_apps import ACAH, ACAO, APP, EVIL, Sent, call, client, starlette_app
 
@@ -79,20 +80,9 @@ async def test_the_fetch_standards_star_refuses_authorization_under_policy() -> 
 async def test_refused_preflight_is_400_with_starlettes_text_and_no_allow_headers() -> None:
     app = starlette_app([Middleware(CORSMiddleware, allow_origins=[APP], allow_methods=["GET"])])
     async with client(app) as http:
-        wrong_origin = await http.options(
-            "/", headers={"Origin": EVIL, "Access-Control-Request-Method": "GET"}
-        )
-        wrong_method = await http.options(
-            "/", headers={"Origin": APP, "Access-Control-Request-Method": "DELETE"}
-        )
-        wrong_header = await http.options(
-            "/",
-            headers={
-                "Origin": APP,
-                "Access-Control-Request-Method": "GET",
-                "Access-Control-Request-Headers": "x-nope",
-            },
-        )
+        wrong_origin = await http.options("/", headers=preflight_headers(EVIL, "GET"))
+        wrong_method = await http.options("/", headers=preflight_headers(APP, "DELETE"))
+        wrong_header = await http.options("/", headers=preflight_headers(APP, "GET", "x-nope"))
     for response, part in ((wrong_origin, "origin"), (wrong_method, "method")):
         assert response.status_code == 400
         assert response.text == f"Disallowed CORS {part}"
