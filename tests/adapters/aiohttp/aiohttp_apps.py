@@ -55,14 +55,19 @@ def public_policy() -> CORSPolicy:
 def application(
     *routes: web.AbstractRouteDef,
     policy: CORSPolicy | PathPolicies | None = None,
+    route_policies: Mapping[str, CORSPolicy | None] | None = None,
     check_websocket_origin: bool = False,
     middlewares: Iterable[Middleware] = (),
 ) -> web.Application:
-    """An application serving ``routes``, with corecors set up when ``policy`` is given."""
+    """An application serving ``routes``, with corecors set up when ``policy`` is given
+    (``route_policies`` and ``check_websocket_origin`` are ``setup``'s ``routes`` and
+    ``check_websocket_origin``)."""
     app = web.Application(middlewares=middlewares)
     app.add_routes(routes)
     if policy is not None:
-        corecors_aiohttp.setup(app, policy, check_websocket_origin=check_websocket_origin)
+        corecors_aiohttp.setup(
+            app, policy, routes=route_policies, check_websocket_origin=check_websocket_origin
+        )
     return app
 
 

@@ -59,6 +59,17 @@ async def client_for(
     return await aiohttp_client(app)
 
 
+@pytest.fixture
+def counter() -> Counter:
+    return Counter()
+
+
+@pytest.fixture
+async def data_client(aiohttp_client: AiohttpClient) -> Client:
+    """``GET /data`` under ``api_policy()``."""
+    return await client_for(aiohttp_client, web.get("/data", ok))
+
+
 # -- every route, no registration ------------------------------------------------------------
 
 
@@ -79,9 +90,8 @@ async def test_request_without_origin_gets_only_vary(aiohttp_client: AiohttpClie
 
 
 async def test_disallowed_origin_reaches_app_without_cors_headers(
-    aiohttp_client: AiohttpClient,
+    aiohttp_client: AiohttpClient, counter: Counter
 ) -> None:
-    counter = Counter()
     client = await client_for(aiohttp_client, web.post("/hello", counter.handle))
     response = await client.post("/hello", headers={"Origin": EVIL})
     assert response.status == 200
@@ -192,9 +202,8 @@ async def test_routes_added_after_setup_are_covered(aiohttp_client: AiohttpClien
 
 
 async def test_preflight_to_get_only_path_answered_by_adapter(
-    aiohttp_client: AiohttpClient,
+    aiohttp_client: AiohttpClient, counter: Counter
 ) -> None:
-    counter = Counter()
     client = await client_for(aiohttp_client, web.get("/data", counter.handle))
     response = await client.options(
         "/data", headers=preflight_headers(method="PUT", request_headers="content-type")
@@ -212,17 +221,15 @@ async def test_preflight_to_get_only_path_answered_by_adapter(
     assert await response.read() == b""
 
 
-async def test_preflight_to_unknown_path_answered(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
-    response = await client.options("/nowhere", headers=preflight_headers())
+async def test_preflight_to_unknown_path_answered(data_client: Client) -> None:
+    response = await data_client.options("/nowhere", headers=preflight_headers())
     assert response.status == 204
     assert response.headers[ACAO] == APP
 
 
 async def test_rejected_preflight_is_403_without_cors_headers(
-    aiohttp_client: AiohttpClient,
+    aiohttp_client: AiohttpClient, counter: Counter
 ) -> None:
-    counter = Counter()
     client = await client_for(aiohttp_client, web.route("*", "/data", counter.handle))
     response = await client.options("/data", headers=preflight_headers(origin=EVIL))
     assert response.status == 403
@@ -232,9 +239,8 @@ async def test_rejected_preflight_is_403_without_cors_headers(
 
 
 async def test_preflight_never_reaches_app_options_handler(
-    aiohttp_client: AiohttpClient,
+    aiohttp_client: AiohttpClient, counter: Counter
 ) -> None:
-    counter = Counter()
     client = await client_for(
         aiohttp_client, web.get("/data", ok), web.options("/data", counter.handle)
     )
@@ -262,9 +268,8 @@ async def test_app_options_handler_receives_plain_options(
 
 
 async def test_options_with_acrm_but_no_origin_reaches_app(
-    aiohttp_client: AiohttpClient,
+    aiohttp_client: AiohttpClient, counter: Counter
 ) -> None:
-    counter = Counter()
     client = await client_for(aiohttp_client, web.options("/data", counter.handle))
     response = await client.options("/data", headers={"Access-Control-Request-Method": "PUT"})
     assert counter.calls == ["OPTIONS"]
@@ -287,31 +292,26 @@ async def test_preflight_answered_before_auth_middleware(aiohttp_client: Aiohttp
     assert_allowed(actual)
 
 
-async def test_repeated_request_headers_lines_are_joined(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
+async def test_repeated_request_headers_lines_are_joined(data_client: Client) -> None:
     headers = CIMultiDict(preflight_headers())
     headers.add(ACRH, "content-type")
     headers.add(ACRH, "x-token")
-    response = await client.options("/data", headers=headers)
+    response = await data_client.options("/data", headers=headers)
     assert response.status == 204
     assert response.headers[ACAH] == "content-type, x-token"
 
 
-async def test_repeated_origin_lines_are_refused(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
+async def test_repeated_origin_lines_are_refused(data_client: Client) -> None:
     headers = CIMultiDict([("Origin", APP), ("Origin", APP)])
-    response = await client.get("/data", headers=headers)
+    response = await data_client.get("/data", headers=headers)
     assert response.status == 200
     assert_not_allowed(response)
 
 
-async def test_preflight_with_repeated_origin_lines_is_refused(
-    aiohttp_client: AiohttpClient,
-) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
+async def test_preflight_with_repeated_origin_lines_is_refused(data_client: Client) -> None:
     headers = CIMultiDict(preflight_headers())
     headers.add("Origin", ADMIN)
-    response = await client.options("/data", headers=headers)
+    response = await data_client.options("/data", headers=headers)
     assert response.status == 403
     assert cors_headers(response) == {}
 
@@ -733,9 +733,8 @@ async def test_preflight_follows_decorated_get_route(aiohttp_client: AiohttpClie
 
 
 async def test_preflight_follows_decorated_route_despite_app_options_handler(
-    aiohttp_client: AiohttpClient,
+    aiohttp_client: AiohttpClient, counter: Counter
 ) -> None:
-    counter = Counter()
     client = await client_for(
         aiohttp_client, web.get("/public", public_handler), web.options("/public", counter.handle)
     )
@@ -745,8 +744,9 @@ async def test_preflight_follows_decorated_route_despite_app_options_handler(
     assert counter.calls == []
 
 
-async def test_preflight_to_disabled_route_reaches_app(aiohttp_client: AiohttpClient) -> None:
-    counter = Counter()
+async def test_preflight_to_disabled_route_reaches_app(
+    aiohttp_client: AiohttpClient, counter: Counter
+) -> None:
 
     @corecors_aiohttp.route_policy(None)
     async def legacy_options(request: web.Request) -> web.Response:
@@ -761,10 +761,12 @@ async def test_preflight_to_disabled_route_reaches_app(aiohttp_client: AiohttpCl
 
 
 async def test_routes_mapping_by_name(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    app.router.add_get("/feed", ok, name="feed")
-    app.router.add_get("/account", ok, name="account")
-    corecors_aiohttp.setup(app, api_policy(), routes={"feed": public_policy(), "account": None})
+    app = application(
+        web.get("/feed", ok, name="feed"),
+        web.get("/account", ok, name="account"),
+        policy=api_policy(),
+        route_policies={"feed": public_policy(), "account": None},
+    )
     client = await aiohttp_client(app)
     feed = await client.get("/feed", headers={"Origin": EVIL})
     assert feed.headers[ACAO] == "*"
@@ -781,9 +783,8 @@ async def test_routes_mapping_names_static_route(
     aiohttp_client: AiohttpClient, tmp_path: Path
 ) -> None:
     (tmp_path / "logo.svg").write_text("<svg/>")
-    app = web.Application()
-    app.router.add_static("/assets", tmp_path, name="assets")
-    corecors_aiohttp.setup(app, api_policy(), routes={"assets": public_policy()})
+    static = web.static("/assets", tmp_path, name="assets")
+    app = application(static, policy=api_policy(), route_policies={"assets": public_policy()})
     client = await aiohttp_client(app)
     response = await client.get("/assets/logo.svg", headers={"Origin": EVIL})
     assert response.headers[ACAO] == "*"
@@ -792,18 +793,16 @@ async def test_routes_mapping_names_static_route(
 async def test_decorator_takes_precedence_over_routes_mapping(
     aiohttp_client: AiohttpClient,
 ) -> None:
-    app = web.Application()
-    app.router.add_get("/public", public_handler, name="public")
-    corecors_aiohttp.setup(app, api_policy(), routes={"public": None})
+    route = web.get("/public", public_handler, name="public")
+    app = application(route, policy=api_policy(), route_policies={"public": None})
     client = await aiohttp_client(app)
     response = await client.get("/public", headers={"Origin": EVIL})
     assert response.headers[ACAO] == "*"
 
 
 async def test_unknown_route_name_fails_at_startup(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    app.router.add_get("/feed", ok, name="feed")
-    corecors_aiohttp.setup(app, api_policy(), routes={"fede": public_policy()})
+    route = web.get("/feed", ok, name="feed")
+    app = application(route, policy=api_policy(), route_policies={"fede": public_policy()})
     with pytest.raises(CORSConfigError, match="'fede'"):
         await aiohttp_client(app)
 
@@ -866,8 +865,7 @@ async def test_subapp_with_own_setup_inside_plain_app(aiohttp_client: AiohttpCli
 
 
 async def test_subapp_route_name_in_parent_routes_mapping(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    corecors_aiohttp.setup(app, api_policy(), routes={"feed": public_policy()})
+    app = application(policy=api_policy(), route_policies={"feed": public_policy()})
     app.add_subapp("/api", application(web.get("/feed", ok, name="feed")))
     client = await aiohttp_client(app)
     response = await client.get("/api/feed", headers={"Origin": EVIL})
@@ -878,9 +876,8 @@ async def test_subapp_route_name_in_parent_routes_mapping(aiohttp_client: Aiohtt
 
 
 async def test_set_policy_applies_to_next_request(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    app.router.add_get("/data", ok)
-    cors = corecors_aiohttp.setup(app, api_policy())
+    app = application(web.get("/data", ok), policy=api_policy())
+    cors = app[corecors_aiohttp.CORS_KEY]
     client = await aiohttp_client(app)
     before = await client.get("/data", headers={"Origin": EVIL})
     assert_not_allowed(before)
@@ -904,9 +901,8 @@ async def test_set_policy_through_app_key_from_a_handler(aiohttp_client: Aiohttp
 
 
 async def test_set_policy_swaps_routes_together(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    app.router.add_get("/feed", ok, name="feed")
-    cors = corecors_aiohttp.setup(app, api_policy())
+    app = application(web.get("/feed", ok, name="feed"), policy=api_policy())
+    cors = app[corecors_aiohttp.CORS_KEY]
     client = await aiohttp_client(app)
     cors.set_policy(api_policy(), routes={"feed": public_policy()})
     response = await client.get("/feed", headers={"Origin": EVIL})
@@ -928,11 +924,10 @@ def test_set_policy_refuses_non_policy() -> None:
 
 
 async def test_rejected_request_logged_once_at_debug(
-    aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture
+    data_client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
     with logged(caplog) as records:
-        await client.get("/data", headers={"Origin": EVIL})
+        await data_client.get("/data", headers={"Origin": EVIL})
     assert len(records) == 1
     assert records[0].levelno == logging.DEBUG
     assert "evil.example.net" in records[0].getMessage()
@@ -940,22 +935,20 @@ async def test_rejected_request_logged_once_at_debug(
 
 
 async def test_rejected_preflight_logged_once_with_reason(
-    aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture
+    data_client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
     with logged(caplog) as records:
-        await client.options("/data", headers=preflight_headers(request_headers="x-secret"))
+        await data_client.options("/data", headers=preflight_headers(request_headers="x-secret"))
     assert len(records) == 1
     assert "x-secret" in records[0].getMessage()
 
 
 async def test_allowed_request_logs_nothing(
-    aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture
+    data_client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
     with logged(caplog) as records:
-        await client.get("/data", headers={"Origin": APP})
-        await client.options("/data", headers=preflight_headers())
+        await data_client.get("/data", headers={"Origin": APP})
+        await data_client.options("/data", headers=preflight_headers())
     assert records == []
 
 
@@ -1145,9 +1138,9 @@ async def test_apply_decision_for_code_the_middleware_cannot_reach(
         await response.write_eof(b"streamed")
         return response
 
-    app = web.Application(middlewares=[middleware])
-    app.router.add_get("/s", manual_stream)
-    client = await aiohttp_client(app)
+    client = await aiohttp_client(
+        application(web.get("/s", manual_stream), middlewares=[middleware])
+    )
     response = await client.get("/s", headers={"Origin": APP})
     assert_allowed(response)
 
@@ -1158,9 +1151,9 @@ async def test_apply_decision_for_code_the_middleware_cannot_reach(
 async def test_set_policy_routes_none_clears_route_policies(
     aiohttp_client: AiohttpClient,
 ) -> None:
-    app = web.Application()
-    app.router.add_get("/feed", ok, name="feed")
-    cors = corecors_aiohttp.setup(app, api_policy(), routes={"feed": public_policy()})
+    route = web.get("/feed", ok, name="feed")
+    app = application(route, policy=api_policy(), route_policies={"feed": public_policy()})
+    cors = app[corecors_aiohttp.CORS_KEY]
     client = await aiohttp_client(app)
     cors.set_policy(api_policy(), routes=None)
     assert dict(cors.routes) == {}
@@ -1224,9 +1217,8 @@ def test_setup_adds_no_visible_route() -> None:
     assert str(app.router["data"].url_for()) == "/data"
 
 
-async def test_plain_options_to_get_only_path_is_still_405(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
-    response = await client.options("/data", headers={"Origin": APP})
+async def test_plain_options_to_get_only_path_is_still_405(data_client: Client) -> None:
+    response = await data_client.options("/data", headers={"Origin": APP})
     assert response.status == 405
     assert response.headers["Allow"] == "GET,HEAD"
     assert_allowed(response)
@@ -1250,11 +1242,9 @@ async def test_disabled_preflight_gets_the_routers_405_unchanged(
 
 
 async def test_disabled_preflight_reaches_catch_all_added_after_setup(
-    aiohttp_client: AiohttpClient,
+    aiohttp_client: AiohttpClient, counter: Counter
 ) -> None:
-    counter = Counter()
-    app = web.Application()
-    corecors_aiohttp.setup(app, PathPolicies({"/legacy": None}, default=api_policy()))
+    app = application(policy=PathPolicies({"/legacy": None}, default=api_policy()))
     app.router.add_route("*", "/{tail:.*}", counter.handle)
     client = await aiohttp_client(app)
     legacy = await client.options("/legacy/x", headers=preflight_headers())
