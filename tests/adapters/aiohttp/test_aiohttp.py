@@ -747,7 +747,6 @@ async def test_preflight_follows_decorated_route_despite_app_options_handler(
 async def test_preflight_to_disabled_route_reaches_app(
     aiohttp_client: AiohttpClient, counter: Counter
 ) -> None:
-
     @corecors_aiohttp.route_policy(None)
     async def legacy_options(request: web.Request) -> web.Response:
         return await counter.handle(request)
