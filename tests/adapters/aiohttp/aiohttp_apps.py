@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
+from aiohttp.typedefs import Middleware
 
-from corecors import CORSPolicy
+import corecors_aiohttp
+from corecors import CORSPolicy, PathPolicies
 
 # The origins and header names of the scenario table, re-exported for the aiohttp tests.
 from tests.scenarios import ACAC as ACAC
@@ -45,6 +50,37 @@ def api_policy(**overrides: Any) -> CORSPolicy:
 def public_policy() -> CORSPolicy:
     """Any origin, no credentials: a static ``*``."""
     return CORSPolicy(allow_origins=["*"], allow_methods=["GET", "PUT"])
+
+
+def application(
+    *routes: web.AbstractRouteDef,
+    policy: CORSPolicy | PathPolicies | None = None,
+    route_policies: Mapping[str, CORSPolicy | None] | None = None,
+    check_websocket_origin: bool = False,
+    middlewares: Iterable[Middleware] = (),
+) -> web.Application:
+    """An application serving ``routes``, with corecors set up when ``policy`` is given
+    (``route_policies`` and ``check_websocket_origin`` are ``setup``'s ``routes`` and
+    ``check_websocket_origin``)."""
+    app = web.Application(middlewares=middlewares)
+    app.add_routes(routes)
+    if policy is not None:
+        corecors_aiohttp.setup(
+            app, policy, routes=route_policies, check_websocket_origin=check_websocket_origin
+        )
+    return app
+
+
+@contextmanager
+def logged(
+    caplog: pytest.LogCaptureFixture, level: int = logging.DEBUG, logger: str = "corecors"
+) -> Iterator[list[logging.LogRecord]]:
+    """The records ``logger`` and the loggers below it write inside the block, from ``level``
+    up (the list is filled when the block ends)."""
+    records: list[logging.LogRecord] = []
+    with caplog.at_level(level, logger=logger):
+        yield records
+    records.extend(r for r in caplog.records if r.name == logger or r.name.startswith(f"{logger}."))
 
 
 def cors_headers(response: ClientResponse) -> dict[str, str]:

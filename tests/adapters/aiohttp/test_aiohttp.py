@@ -7,6 +7,8 @@ One behaviour per test. ``setup(app, policy)`` is the main entry point; the test
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -33,10 +35,12 @@ from .aiohttp_apps import (
     Client,
     Counter,
     api_policy,
+    application,
     assert_allowed,
     assert_not_allowed,
     cors_headers,
     echo,
+    logged,
     ok,
     preflight_headers,
     public_policy,
@@ -49,14 +53,21 @@ async def client_for(
     policy: CORSPolicy | PathPolicies | None = None,
     check_websocket_origin: bool = False,
 ) -> Client:
-    app = web.Application()
-    app.add_routes(routes)
-    corecors_aiohttp.setup(
-        app,
-        policy if policy is not None else api_policy(),
-        check_websocket_origin=check_websocket_origin,
-    )
+    """A client of an application serving ``routes`` under ``policy`` (``api_policy()``)."""
+    policy = policy if policy is not None else api_policy()
+    app = application(*routes, policy=policy, check_websocket_origin=check_websocket_origin)
     return await aiohttp_client(app)
+
+
+@pytest.fixture
+def counter() -> Counter:
+    return Counter()
+
+
+@pytest.fixture
+async def data_client(aiohttp_client: AiohttpClient) -> Client:
+    """``GET /data`` under ``api_policy()``."""
+    return await client_for(aiohttp_client, web.get("/data", ok))
 
 
 # -- every route, no registration ------------------------------------------------------------
@@ -79,21 +90,13 @@ async def test_request_without_origin_gets_only_vary(aiohttp_client: AiohttpClie
 
 
 async def test_disallowed_origin_reaches_app_without_cors_headers(
-    aiohttp_client: AiohttpClient,
+    aiohttp_client: AiohttpClient, counter: Counter
 ) -> None:
-    counter = Counter()
     client = await client_for(aiohttp_client, web.post("/hello", counter.handle))
     response = await client.post("/hello", headers={"Origin": EVIL})
     assert response.status == 200
     assert counter.calls == ["POST"]
     assert_not_allowed(response)
-
-
-async def test_head_request_gets_headers(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.get("/hello", ok))
-    response = await client.head("/hello", headers={"Origin": ADMIN})
-    assert response.status == 200
-    assert_allowed(response, ADMIN)
 
 
 class Item(web.View):
@@ -112,13 +115,6 @@ async def test_view_class_gets_headers(aiohttp_client: AiohttpClient) -> None:
     assert_allowed(response)
 
 
-async def test_view_missing_method_is_405_with_headers(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.view("/item", Item))
-    response = await client.delete("/item", headers={"Origin": APP})
-    assert response.status == 405
-    assert_allowed(response)
-
-
 async def test_view_without_options_method_gets_preflight_answered(
     aiohttp_client: AiohttpClient,
 ) -> None:
@@ -129,51 +125,38 @@ async def test_view_without_options_method_gets_preflight_answered(
     assert response.headers[ACAM] == "GET, POST, PUT, DELETE"
 
 
-async def test_view_plain_options_without_handler_is_405_not_500(
-    aiohttp_client: AiohttpClient,
-) -> None:
-    client = await client_for(aiohttp_client, web.view("/item", Item))
-    response = await client.options("/item", headers={"Origin": APP})
-    assert response.status == 405
-    assert_allowed(response)
-
-
-async def test_static_file_gets_headers(aiohttp_client: AiohttpClient, tmp_path: Path) -> None:
+@pytest.fixture
+async def static_client(aiohttp_client: AiohttpClient, tmp_path: Path) -> Client:
+    """``/static`` serves a folder that holds ``app.js``."""
     (tmp_path / "app.js").write_text("console.log('hi')")
-    client = await client_for(aiohttp_client, web.static("/static", tmp_path))
-    response = await client.get("/static/app.js", headers={"Origin": APP})
+    return await client_for(aiohttp_client, web.static("/static", tmp_path))
+
+
+async def test_static_file_gets_headers(static_client: Client) -> None:
+    response = await static_client.get("/static/app.js", headers={"Origin": APP})
     assert response.status == 200
     assert await response.text() == "console.log('hi')"
     assert_allowed(response)
 
 
-async def test_static_file_not_modified_gets_headers(
-    aiohttp_client: AiohttpClient, tmp_path: Path
-) -> None:
-    (tmp_path / "app.js").write_text("x")
-    client = await client_for(aiohttp_client, web.static("/static", tmp_path))
-    first = await client.get("/static/app.js", headers={"Origin": APP})
+async def test_static_file_not_modified_gets_headers(static_client: Client) -> None:
+    first = await static_client.get("/static/app.js", headers={"Origin": APP})
     etag = first.headers["ETag"]
-    response = await client.get("/static/app.js", headers={"Origin": APP, "If-None-Match": etag})
+    response = await static_client.get(
+        "/static/app.js", headers={"Origin": APP, "If-None-Match": etag}
+    )
     assert response.status == 304
     assert_allowed(response)
 
 
-async def test_static_missing_file_404_gets_headers(
-    aiohttp_client: AiohttpClient, tmp_path: Path
-) -> None:
-    client = await client_for(aiohttp_client, web.static("/static", tmp_path))
-    response = await client.get("/static/missing.js", headers={"Origin": APP})
+async def test_static_missing_file_404_gets_headers(static_client: Client) -> None:
+    response = await static_client.get("/static/missing.js", headers={"Origin": APP})
     assert response.status == 404
     assert_allowed(response)
 
 
-async def test_static_route_preflight_answered(
-    aiohttp_client: AiohttpClient, tmp_path: Path
-) -> None:
-    (tmp_path / "app.js").write_text("x")
-    client = await client_for(aiohttp_client, web.static("/static", tmp_path))
-    response = await client.options(
+async def test_static_route_preflight_answered(static_client: Client) -> None:
+    response = await static_client.options(
         "/static/app.js", headers=preflight_headers(method="GET", request_headers="x-token")
     )
     assert response.status == 204
@@ -181,11 +164,8 @@ async def test_static_route_preflight_answered(
 
 
 async def test_subapp_route_inherits_policy(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    corecors_aiohttp.setup(app, api_policy())
-    sub = web.Application()
-    sub.router.add_get("/users", ok)
-    app.add_subapp("/api", sub)
+    app = application(policy=api_policy())
+    app.add_subapp("/api", application(web.get("/users", ok)))
     client = await aiohttp_client(app)
     response = await client.get("/api/users", headers={"Origin": APP})
     assert response.status == 200
@@ -198,11 +178,8 @@ async def test_subapp_route_inherits_policy(aiohttp_client: AiohttpClient) -> No
 
 
 async def test_domain_subapp_inherits_policy(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    corecors_aiohttp.setup(app, api_policy())
-    sub = web.Application()
-    sub.router.add_get("/users", ok)
-    app.add_domain("api.example.com", sub)
+    app = application(policy=api_policy())
+    app.add_domain("api.example.com", application(web.get("/users", ok)))
     client = await aiohttp_client(app)
     host = {"Host": "api.example.com"}
     response = await client.get("/users", headers={"Origin": APP, **host})
@@ -214,18 +191,10 @@ async def test_domain_subapp_inherits_policy(aiohttp_client: AiohttpClient) -> N
 
 
 async def test_routes_added_after_setup_are_covered(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    corecors_aiohttp.setup(app, api_policy())
+    app = application(policy=api_policy())
     app.router.add_get("/later", ok)
     client = await aiohttp_client(app)
     response = await client.get("/later", headers={"Origin": APP})
-    assert_allowed(response)
-
-
-async def test_catch_all_route_gets_headers(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.route("*", "/{tail:.*}", ok))
-    response = await client.patch("/anything/at/all", headers={"Origin": APP})
-    assert response.status == 200
     assert_allowed(response)
 
 
@@ -233,9 +202,8 @@ async def test_catch_all_route_gets_headers(aiohttp_client: AiohttpClient) -> No
 
 
 async def test_preflight_to_get_only_path_answered_by_adapter(
-    aiohttp_client: AiohttpClient,
+    aiohttp_client: AiohttpClient, counter: Counter
 ) -> None:
-    counter = Counter()
     client = await client_for(aiohttp_client, web.get("/data", counter.handle))
     response = await client.options(
         "/data", headers=preflight_headers(method="PUT", request_headers="content-type")
@@ -253,17 +221,15 @@ async def test_preflight_to_get_only_path_answered_by_adapter(
     assert await response.read() == b""
 
 
-async def test_preflight_to_unknown_path_answered(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
-    response = await client.options("/nowhere", headers=preflight_headers())
+async def test_preflight_to_unknown_path_answered(data_client: Client) -> None:
+    response = await data_client.options("/nowhere", headers=preflight_headers())
     assert response.status == 204
     assert response.headers[ACAO] == APP
 
 
 async def test_rejected_preflight_is_403_without_cors_headers(
-    aiohttp_client: AiohttpClient,
+    aiohttp_client: AiohttpClient, counter: Counter
 ) -> None:
-    counter = Counter()
     client = await client_for(aiohttp_client, web.route("*", "/data", counter.handle))
     response = await client.options("/data", headers=preflight_headers(origin=EVIL))
     assert response.status == 403
@@ -273,9 +239,8 @@ async def test_rejected_preflight_is_403_without_cors_headers(
 
 
 async def test_preflight_never_reaches_app_options_handler(
-    aiohttp_client: AiohttpClient,
+    aiohttp_client: AiohttpClient, counter: Counter
 ) -> None:
-    counter = Counter()
     client = await client_for(
         aiohttp_client, web.get("/data", ok), web.options("/data", counter.handle)
     )
@@ -303,9 +268,8 @@ async def test_app_options_handler_receives_plain_options(
 
 
 async def test_options_with_acrm_but_no_origin_reaches_app(
-    aiohttp_client: AiohttpClient,
+    aiohttp_client: AiohttpClient, counter: Counter
 ) -> None:
-    counter = Counter()
     client = await client_for(aiohttp_client, web.options("/data", counter.handle))
     response = await client.options("/data", headers={"Access-Control-Request-Method": "PUT"})
     assert counter.calls == ["OPTIONS"]
@@ -328,31 +292,26 @@ async def test_preflight_answered_before_auth_middleware(aiohttp_client: Aiohttp
     assert_allowed(actual)
 
 
-async def test_repeated_request_headers_lines_are_joined(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
+async def test_repeated_request_headers_lines_are_joined(data_client: Client) -> None:
     headers = CIMultiDict(preflight_headers())
     headers.add(ACRH, "content-type")
     headers.add(ACRH, "x-token")
-    response = await client.options("/data", headers=headers)
+    response = await data_client.options("/data", headers=headers)
     assert response.status == 204
     assert response.headers[ACAH] == "content-type, x-token"
 
 
-async def test_repeated_origin_lines_are_refused(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
+async def test_repeated_origin_lines_are_refused(data_client: Client) -> None:
     headers = CIMultiDict([("Origin", APP), ("Origin", APP)])
-    response = await client.get("/data", headers=headers)
+    response = await data_client.get("/data", headers=headers)
     assert response.status == 200
     assert_not_allowed(response)
 
 
-async def test_preflight_with_repeated_origin_lines_is_refused(
-    aiohttp_client: AiohttpClient,
-) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
+async def test_preflight_with_repeated_origin_lines_is_refused(data_client: Client) -> None:
     headers = CIMultiDict(preflight_headers())
     headers.add("Origin", ADMIN)
-    response = await client.options("/data", headers=headers)
+    response = await data_client.options("/data", headers=headers)
     assert response.status == 403
     assert cors_headers(response) == {}
 
@@ -406,21 +365,67 @@ async def test_raised_exception_keeps_its_own_headers(aiohttp_client: AiohttpCli
     assert_allowed(response)
 
 
+async def unprepared(request: web.Request) -> web.StreamResponse:
+    return web.StreamResponse(status=202)
+
+
 @pytest.mark.parametrize(
-    ("route", "method", "path", "status"),
+    ("route", "method", "path", "origin", "status"),
     [
-        pytest.param(web.get("/data", ok), "GET", "/nowhere", 404, id="router_404"),
-        pytest.param(web.get("/data", ok), "DELETE", "/data", 405, id="router_405"),
-        pytest.param(web.get("/crash", crash), "GET", "/crash", 500, id="unhandled_exception_500"),
+        pytest.param(web.get("/data", ok), "GET", "/nowhere", APP, 404, id="router_404"),
+        pytest.param(web.get("/data", ok), "DELETE", "/data", APP, 405, id="router_405"),
+        pytest.param(
+            web.get("/crash", crash), "GET", "/crash", APP, 500, id="unhandled_exception_500"
+        ),
+        pytest.param(
+            web.get("/hello", ok), "HEAD", "/hello", ADMIN, 200, id="head_request_gets_headers"
+        ),
+        pytest.param(
+            web.view("/item", Item),
+            "DELETE",
+            "/item",
+            APP,
+            405,
+            id="view_missing_method_is_405_with_headers",
+        ),
+        pytest.param(
+            web.view("/item", Item),
+            "OPTIONS",
+            "/item",
+            APP,
+            405,
+            id="view_plain_options_without_handler_is_405_not_500",
+        ),
+        pytest.param(
+            web.route("*", "/{tail:.*}", ok),
+            "PATCH",
+            "/anything/at/all",
+            APP,
+            200,
+            id="catch_all_route_gets_headers",
+        ),
+        pytest.param(
+            web.get("/stream", unprepared),
+            "GET",
+            "/stream",
+            APP,
+            202,
+            id="stream_response_returned_unprepared_gets_headers",
+        ),
     ],
 )
-async def test_error_response_gets_headers(
-    aiohttp_client: AiohttpClient, route: web.RouteDef, method: str, path: str, status: int
+async def test_response_gets_headers(
+    aiohttp_client: AiohttpClient,
+    route: web.RouteDef,
+    method: str,
+    path: str,
+    origin: str,
+    status: int,
 ) -> None:
     client = await client_for(aiohttp_client, route)
-    response = await client.request(method, path, headers={"Origin": APP})
+    response = await client.request(method, path, headers={"Origin": origin})
     assert response.status == status
-    assert_allowed(response)
+    assert_allowed(response, origin)
 
 
 async def stream(request: web.Request) -> web.StreamResponse:
@@ -438,18 +443,6 @@ async def test_stream_response_prepared_in_handler_gets_headers(
     client = await client_for(aiohttp_client, web.get("/stream", stream))
     response = await client.get("/stream", headers={"Origin": APP})
     assert await response.text() == "chunk one, chunk two"
-    assert_allowed(response)
-
-
-async def test_stream_response_returned_unprepared_gets_headers(
-    aiohttp_client: AiohttpClient,
-) -> None:
-    async def unprepared(request: web.Request) -> web.StreamResponse:
-        return web.StreamResponse(status=202)
-
-    client = await client_for(aiohttp_client, web.get("/stream", unprepared))
-    response = await client.get("/stream", headers={"Origin": APP})
-    assert response.status == 202
     assert_allowed(response)
 
 
@@ -612,29 +605,64 @@ async def test_websocket_passes_through_by_default(aiohttp_client: AiohttpClient
         assert await socket.receive_str() == "hello"
 
 
-async def test_websocket_origin_check_refuses_foreign_origin(
-    aiohttp_client: AiohttpClient,
+@pytest.mark.parametrize(
+    "checking_app",
+    [
+        pytest.param(
+            partial(
+                application, web.get("/ws", echo), policy=api_policy(), check_websocket_origin=True
+            ),
+            id="websocket_origin_check_refuses_foreign_origin",
+        ),
+        pytest.param(
+            partial(
+                application,
+                web.get("/ws", echo),
+                middlewares=[
+                    corecors_aiohttp.cors_middleware(api_policy(), check_websocket_origin=True)
+                ],
+            ),
+            id="middleware_only_websocket_origin_check",
+        ),
+    ],
+)
+async def test_websocket_origin_check_refuses(
+    aiohttp_client: AiohttpClient, checking_app: Callable[[], web.Application]
 ) -> None:
-    client = await client_for(aiohttp_client, web.get("/ws", echo), check_websocket_origin=True)
+    client = await aiohttp_client(checking_app())
     with pytest.raises(WSServerHandshakeError) as refused:
         await client.ws_connect("/ws", headers={"Origin": EVIL})
     assert refused.value.status == 403
 
 
-async def test_websocket_origin_check_admits_allowed_origin(
-    aiohttp_client: AiohttpClient,
-) -> None:
-    client = await client_for(aiohttp_client, web.get("/ws", echo), check_websocket_origin=True)
-    async with client.ws_connect("/ws", headers={"Origin": APP}) as socket:
-        await socket.send_str("hi")
-        assert await socket.receive_str() == "hi"
+@corecors_aiohttp.route_policy(public_policy())
+async def public_echo(request: web.Request) -> web.WebSocketResponse:
+    return await echo(request)
 
 
-async def test_websocket_origin_check_admits_non_browser_client(
+@pytest.mark.parametrize(
+    ("route", "policy", "origin"),
+    [
+        pytest.param(web.get("/ws", echo), api_policy(), APP, id="admits_allowed_origin"),
+        pytest.param(web.get("/ws", echo), api_policy(), None, id="admits_non_browser_client"),
+        pytest.param(
+            web.get("/open/ws", echo),
+            PathPolicies({"/open": None}, default=api_policy()),
+            EVIL,
+            id="skipped_where_cors_is_off",
+        ),
+        pytest.param(web.get("/ws", public_echo), api_policy(), EVIL, id="follows_route_policy"),
+    ],
+)
+async def test_websocket_origin_check(
     aiohttp_client: AiohttpClient,
+    route: web.RouteDef,
+    policy: CORSPolicy | PathPolicies,
+    origin: str | None,
 ) -> None:
-    client = await client_for(aiohttp_client, web.get("/ws", echo), check_websocket_origin=True)
-    async with client.ws_connect("/ws") as socket:
+    client = await client_for(aiohttp_client, route, policy=policy, check_websocket_origin=True)
+    headers = {"Origin": origin} if origin else {}
+    async with client.ws_connect(route.path, headers=headers) as socket:
         await socket.send_str("hi")
         assert await socket.receive_str() == "hi"
 
@@ -643,12 +671,8 @@ async def test_websocket_origin_check_logs_reason_once(
     aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = await client_for(aiohttp_client, web.get("/ws", echo), check_websocket_origin=True)
-    with (
-        caplog.at_level(logging.DEBUG, logger="corecors"),
-        pytest.raises(WSServerHandshakeError),
-    ):
+    with logged(caplog) as records, pytest.raises(WSServerHandshakeError):
         await client.ws_connect("/ws", headers={"Origin": EVIL})
-    records = [r for r in caplog.records if r.name.startswith("corecors")]
     assert len(records) == 1
     assert "WebSocket" in records[0].getMessage()
     assert "evil.example.net" in records[0].getMessage()
@@ -709,9 +733,8 @@ async def test_preflight_follows_decorated_get_route(aiohttp_client: AiohttpClie
 
 
 async def test_preflight_follows_decorated_route_despite_app_options_handler(
-    aiohttp_client: AiohttpClient,
+    aiohttp_client: AiohttpClient, counter: Counter
 ) -> None:
-    counter = Counter()
     client = await client_for(
         aiohttp_client, web.get("/public", public_handler), web.options("/public", counter.handle)
     )
@@ -721,9 +744,9 @@ async def test_preflight_follows_decorated_route_despite_app_options_handler(
     assert counter.calls == []
 
 
-async def test_preflight_to_disabled_route_reaches_app(aiohttp_client: AiohttpClient) -> None:
-    counter = Counter()
-
+async def test_preflight_to_disabled_route_reaches_app(
+    aiohttp_client: AiohttpClient, counter: Counter
+) -> None:
     @corecors_aiohttp.route_policy(None)
     async def legacy_options(request: web.Request) -> web.Response:
         return await counter.handle(request)
@@ -737,10 +760,12 @@ async def test_preflight_to_disabled_route_reaches_app(aiohttp_client: AiohttpCl
 
 
 async def test_routes_mapping_by_name(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    app.router.add_get("/feed", ok, name="feed")
-    app.router.add_get("/account", ok, name="account")
-    corecors_aiohttp.setup(app, api_policy(), routes={"feed": public_policy(), "account": None})
+    app = application(
+        web.get("/feed", ok, name="feed"),
+        web.get("/account", ok, name="account"),
+        policy=api_policy(),
+        route_policies={"feed": public_policy(), "account": None},
+    )
     client = await aiohttp_client(app)
     feed = await client.get("/feed", headers={"Origin": EVIL})
     assert feed.headers[ACAO] == "*"
@@ -757,9 +782,8 @@ async def test_routes_mapping_names_static_route(
     aiohttp_client: AiohttpClient, tmp_path: Path
 ) -> None:
     (tmp_path / "logo.svg").write_text("<svg/>")
-    app = web.Application()
-    app.router.add_static("/assets", tmp_path, name="assets")
-    corecors_aiohttp.setup(app, api_policy(), routes={"assets": public_policy()})
+    static = web.static("/assets", tmp_path, name="assets")
+    app = application(static, policy=api_policy(), route_policies={"assets": public_policy()})
     client = await aiohttp_client(app)
     response = await client.get("/assets/logo.svg", headers={"Origin": EVIL})
     assert response.headers[ACAO] == "*"
@@ -768,18 +792,16 @@ async def test_routes_mapping_names_static_route(
 async def test_decorator_takes_precedence_over_routes_mapping(
     aiohttp_client: AiohttpClient,
 ) -> None:
-    app = web.Application()
-    app.router.add_get("/public", public_handler, name="public")
-    corecors_aiohttp.setup(app, api_policy(), routes={"public": None})
+    route = web.get("/public", public_handler, name="public")
+    app = application(route, policy=api_policy(), route_policies={"public": None})
     client = await aiohttp_client(app)
     response = await client.get("/public", headers={"Origin": EVIL})
     assert response.headers[ACAO] == "*"
 
 
 async def test_unknown_route_name_fails_at_startup(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    app.router.add_get("/feed", ok, name="feed")
-    corecors_aiohttp.setup(app, api_policy(), routes={"fede": public_policy()})
+    route = web.get("/feed", ok, name="feed")
+    app = application(route, policy=api_policy(), route_policies={"fede": public_policy()})
     with pytest.raises(CORSConfigError, match="'fede'"):
         await aiohttp_client(app)
 
@@ -806,24 +828,16 @@ async def test_path_policies(aiohttp_client: AiohttpClient) -> None:
 
 
 async def test_path_policies_cover_subapp_paths(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    corecors_aiohttp.setup(app, PathPolicies({"/api/public": public_policy()}, api_policy()))
-    sub = web.Application()
-    sub.router.add_get("/public/feed", ok)
-    app.add_subapp("/api", sub)
+    app = application(policy=PathPolicies({"/api/public": public_policy()}, api_policy()))
+    app.add_subapp("/api", application(web.get("/public/feed", ok)))
     client = await aiohttp_client(app)
     response = await client.get("/api/public/feed", headers={"Origin": EVIL})
     assert response.headers[ACAO] == "*"
 
 
 async def test_subapp_with_own_setup_uses_its_policy(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    app.router.add_get("/me", ok)
-    corecors_aiohttp.setup(app, api_policy())
-    sub = web.Application()
-    sub.router.add_get("/feed", ok)
-    corecors_aiohttp.setup(sub, public_policy())
-    app.add_subapp("/public", sub)
+    app = application(web.get("/me", ok), policy=api_policy())
+    app.add_subapp("/public", application(web.get("/feed", ok), policy=public_policy()))
     client = await aiohttp_client(app)
 
     feed = await client.get("/public/feed", headers={"Origin": EVIL})
@@ -839,12 +853,8 @@ async def test_subapp_with_own_setup_uses_its_policy(aiohttp_client: AiohttpClie
 
 
 async def test_subapp_with_own_setup_inside_plain_app(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    app.router.add_get("/me", ok)
-    sub = web.Application()
-    sub.router.add_get("/feed", ok)
-    corecors_aiohttp.setup(sub, public_policy())
-    app.add_subapp("/public", sub)
+    app = application(web.get("/me", ok))
+    app.add_subapp("/public", application(web.get("/feed", ok), policy=public_policy()))
     client = await aiohttp_client(app)
     feed = await client.get("/public/feed", headers={"Origin": EVIL})
     assert feed.headers[ACAO] == "*"
@@ -854,11 +864,8 @@ async def test_subapp_with_own_setup_inside_plain_app(aiohttp_client: AiohttpCli
 
 
 async def test_subapp_route_name_in_parent_routes_mapping(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    corecors_aiohttp.setup(app, api_policy(), routes={"feed": public_policy()})
-    sub = web.Application()
-    sub.router.add_get("/feed", ok, name="feed")
-    app.add_subapp("/api", sub)
+    app = application(policy=api_policy(), route_policies={"feed": public_policy()})
+    app.add_subapp("/api", application(web.get("/feed", ok, name="feed")))
     client = await aiohttp_client(app)
     response = await client.get("/api/feed", headers={"Origin": EVIL})
     assert response.headers[ACAO] == "*"
@@ -868,9 +875,8 @@ async def test_subapp_route_name_in_parent_routes_mapping(aiohttp_client: Aiohtt
 
 
 async def test_set_policy_applies_to_next_request(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    app.router.add_get("/data", ok)
-    cors = corecors_aiohttp.setup(app, api_policy())
+    app = application(web.get("/data", ok), policy=api_policy())
+    cors = app[corecors_aiohttp.CORS_KEY]
     client = await aiohttp_client(app)
     before = await client.get("/data", headers={"Origin": EVIL})
     assert_not_allowed(before)
@@ -894,9 +900,8 @@ async def test_set_policy_through_app_key_from_a_handler(aiohttp_client: Aiohttp
 
 
 async def test_set_policy_swaps_routes_together(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    app.router.add_get("/feed", ok, name="feed")
-    cors = corecors_aiohttp.setup(app, api_policy())
+    app = application(web.get("/feed", ok, name="feed"), policy=api_policy())
+    cors = app[corecors_aiohttp.CORS_KEY]
     client = await aiohttp_client(app)
     cors.set_policy(api_policy(), routes={"feed": public_policy()})
     response = await client.get("/feed", headers={"Origin": EVIL})
@@ -918,12 +923,10 @@ def test_set_policy_refuses_non_policy() -> None:
 
 
 async def test_rejected_request_logged_once_at_debug(
-    aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture
+    data_client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
-    with caplog.at_level(logging.DEBUG, logger="corecors"):
-        await client.get("/data", headers={"Origin": EVIL})
-    records = [r for r in caplog.records if r.name.startswith("corecors")]
+    with logged(caplog) as records:
+        await data_client.get("/data", headers={"Origin": EVIL})
     assert len(records) == 1
     assert records[0].levelno == logging.DEBUG
     assert "evil.example.net" in records[0].getMessage()
@@ -931,24 +934,21 @@ async def test_rejected_request_logged_once_at_debug(
 
 
 async def test_rejected_preflight_logged_once_with_reason(
-    aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture
+    data_client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
-    with caplog.at_level(logging.DEBUG, logger="corecors"):
-        await client.options("/data", headers=preflight_headers(request_headers="x-secret"))
-    records = [r for r in caplog.records if r.name.startswith("corecors")]
+    with logged(caplog) as records:
+        await data_client.options("/data", headers=preflight_headers(request_headers="x-secret"))
     assert len(records) == 1
     assert "x-secret" in records[0].getMessage()
 
 
 async def test_allowed_request_logs_nothing(
-    aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture
+    data_client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
-    with caplog.at_level(logging.DEBUG, logger="corecors"):
-        await client.get("/data", headers={"Origin": APP})
-        await client.options("/data", headers=preflight_headers())
-    assert [r for r in caplog.records if r.name.startswith("corecors")] == []
+    with logged(caplog) as records:
+        await data_client.get("/data", headers={"Origin": APP})
+        await data_client.options("/data", headers=preflight_headers())
+    assert records == []
 
 
 async def test_debug_policy_exposes_reason_header(aiohttp_client: AiohttpClient) -> None:
@@ -1031,9 +1031,8 @@ def test_setup_adds_no_middleware() -> None:
 
 
 async def middleware_client(aiohttp_client: AiohttpClient, *routes: web.AbstractRouteDef) -> Client:
-    app = web.Application(middlewares=[corecors_aiohttp.cors_middleware(api_policy())])
-    app.add_routes(routes)
-    return await aiohttp_client(app)
+    middleware = corecors_aiohttp.cors_middleware(api_policy())
+    return await aiohttp_client(application(*routes, middlewares=[middleware]))
 
 
 async def test_middleware_only_returned_response(aiohttp_client: AiohttpClient) -> None:
@@ -1069,10 +1068,8 @@ async def test_middleware_only_raised_exceptions_and_router_errors(
 
 
 async def test_middleware_only_covers_subapps(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application(middlewares=[corecors_aiohttp.cors_middleware(api_policy())])
-    sub = web.Application()
-    sub.router.add_get("/users", ok)
-    app.add_subapp("/api", sub)
+    app = application(middlewares=[corecors_aiohttp.cors_middleware(api_policy())])
+    app.add_subapp("/api", application(web.get("/users", ok)))
     client = await aiohttp_client(app)
     assert_allowed(await client.get("/api/users", headers={"Origin": APP}))
 
@@ -1081,13 +1078,12 @@ async def test_middleware_only_warns_once_for_prepared_response(
     aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = await middleware_client(aiohttp_client, web.get("/stream", stream))
-    with caplog.at_level(logging.WARNING, logger="corecors"):
+    with logged(caplog, logging.WARNING, "corecors.aiohttp") as warnings:
         first = await client.get("/stream", headers={"Origin": APP})
         second = await client.get("/stream", headers={"Origin": APP})
     assert await first.text() == "chunk one, chunk two"
     assert ACAO not in first.headers  # the documented gap
     assert ACAO not in second.headers
-    warnings = [r for r in caplog.records if r.name == "corecors.aiohttp"]
     assert len(warnings) == 1
     assert warnings[0].levelno == logging.WARNING
     assert "setup" in warnings[0].getMessage()
@@ -1098,11 +1094,10 @@ async def test_middleware_only_warns_once_for_unhandled_exception(
     aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = await middleware_client(aiohttp_client, web.get("/crash", crash))
-    with caplog.at_level(logging.WARNING, logger="corecors"):
+    with logged(caplog, logging.WARNING, "corecors.aiohttp") as warnings:
         for _ in range(2):
             response = await client.get("/crash", headers={"Origin": APP})
             assert response.status == 500
-    warnings = [r for r in caplog.records if r.name == "corecors.aiohttp"]
     assert len(warnings) == 1
     assert "ZeroDivisionError" in warnings[0].getMessage()
 
@@ -1111,21 +1106,11 @@ async def test_middleware_only_websocket_no_warning(
     aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = await middleware_client(aiohttp_client, web.get("/ws", echo))
-    with caplog.at_level(logging.WARNING, logger="corecors"):
+    with logged(caplog, logging.WARNING, "corecors.aiohttp") as warnings:
         async with client.ws_connect("/ws", headers={"Origin": EVIL}) as socket:
             await socket.send_str("x")
             assert await socket.receive_str() == "x"
-    assert [r for r in caplog.records if r.name == "corecors.aiohttp"] == []
-
-
-async def test_middleware_only_websocket_origin_check(aiohttp_client: AiohttpClient) -> None:
-    middleware = corecors_aiohttp.cors_middleware(api_policy(), check_websocket_origin=True)
-    app = web.Application(middlewares=[middleware])
-    app.router.add_get("/ws", echo)
-    client = await aiohttp_client(app)
-    with pytest.raises(WSServerHandshakeError) as refused:
-        await client.ws_connect("/ws", headers={"Origin": EVIL})
-    assert refused.value.status == 403
+    assert warnings == []
 
 
 async def test_middleware_only_route_policy(aiohttp_client: AiohttpClient) -> None:
@@ -1152,9 +1137,9 @@ async def test_apply_decision_for_code_the_middleware_cannot_reach(
         await response.write_eof(b"streamed")
         return response
 
-    app = web.Application(middlewares=[middleware])
-    app.router.add_get("/s", manual_stream)
-    client = await aiohttp_client(app)
+    client = await aiohttp_client(
+        application(web.get("/s", manual_stream), middlewares=[middleware])
+    )
     response = await client.get("/s", headers={"Origin": APP})
     assert_allowed(response)
 
@@ -1165,47 +1150,19 @@ async def test_apply_decision_for_code_the_middleware_cannot_reach(
 async def test_set_policy_routes_none_clears_route_policies(
     aiohttp_client: AiohttpClient,
 ) -> None:
-    app = web.Application()
-    app.router.add_get("/feed", ok, name="feed")
-    cors = corecors_aiohttp.setup(app, api_policy(), routes={"feed": public_policy()})
+    route = web.get("/feed", ok, name="feed")
+    app = application(route, policy=api_policy(), route_policies={"feed": public_policy()})
+    cors = app[corecors_aiohttp.CORS_KEY]
     client = await aiohttp_client(app)
     cors.set_policy(api_policy(), routes=None)
     assert dict(cors.routes) == {}
     assert_not_allowed(await client.get("/feed", headers={"Origin": EVIL}))
 
 
-async def test_websocket_origin_check_skipped_where_cors_is_off(
-    aiohttp_client: AiohttpClient,
-) -> None:
-    policy = PathPolicies({"/open": None}, default=api_policy())
-    client = await client_for(
-        aiohttp_client, web.get("/open/ws", echo), policy=policy, check_websocket_origin=True
-    )
-    async with client.ws_connect("/open/ws", headers={"Origin": EVIL}) as socket:
-        await socket.send_str("x")
-        assert await socket.receive_str() == "x"
-
-
-async def test_websocket_origin_check_follows_route_policy(aiohttp_client: AiohttpClient) -> None:
-    @corecors_aiohttp.route_policy(public_policy())
-    async def public_echo(request: web.Request) -> web.WebSocketResponse:
-        return await echo(request)
-
-    client = await client_for(
-        aiohttp_client, web.get("/ws", public_echo), check_websocket_origin=True
-    )
-    async with client.ws_connect("/ws", headers={"Origin": EVIL}) as socket:
-        await socket.send_str("x")
-        assert await socket.receive_str() == "x"
-
-
 async def test_middleware_only_defers_to_subapp_setup(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application(middlewares=[corecors_aiohttp.cors_middleware(api_policy())])
-    app.router.add_get("/me", ok)
-    sub = web.Application()
-    sub.router.add_get("/feed", stream)
-    corecors_aiohttp.setup(sub, public_policy())
-    app.add_subapp("/public", sub)
+    middleware = corecors_aiohttp.cors_middleware(api_policy())
+    app = application(web.get("/me", ok), middlewares=[middleware])
+    app.add_subapp("/public", application(web.get("/feed", stream), policy=public_policy()))
     client = await aiohttp_client(app)
     feed = await client.get("/public/feed", headers={"Origin": EVIL})
     assert cors_headers(feed) == {ACAO: "*"}
@@ -1215,14 +1172,9 @@ async def test_middleware_only_defers_to_subapp_setup(aiohttp_client: AiohttpCli
 
 
 async def test_nested_subapps_innermost_setup_wins(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    corecors_aiohttp.setup(app, api_policy())
-    middle = web.Application()
-    middle.router.add_get("/m", ok)
-    inner = web.Application()
-    inner.router.add_get("/i", ok)
-    corecors_aiohttp.setup(inner, public_policy())
-    middle.add_subapp("/inner", inner)
+    app = application(policy=api_policy())
+    middle = application(web.get("/m", ok))
+    middle.add_subapp("/inner", application(web.get("/i", ok), policy=public_policy()))
     app.add_subapp("/middle", middle)
     client = await aiohttp_client(app)
     assert_allowed(await client.get("/middle/m", headers={"Origin": APP}))
@@ -1264,9 +1216,8 @@ def test_setup_adds_no_visible_route() -> None:
     assert str(app.router["data"].url_for()) == "/data"
 
 
-async def test_plain_options_to_get_only_path_is_still_405(aiohttp_client: AiohttpClient) -> None:
-    client = await client_for(aiohttp_client, web.get("/data", ok))
-    response = await client.options("/data", headers={"Origin": APP})
+async def test_plain_options_to_get_only_path_is_still_405(data_client: Client) -> None:
+    response = await data_client.options("/data", headers={"Origin": APP})
     assert response.status == 405
     assert response.headers["Allow"] == "GET,HEAD"
     assert_allowed(response)
@@ -1290,11 +1241,9 @@ async def test_disabled_preflight_gets_the_routers_405_unchanged(
 
 
 async def test_disabled_preflight_reaches_catch_all_added_after_setup(
-    aiohttp_client: AiohttpClient,
+    aiohttp_client: AiohttpClient, counter: Counter
 ) -> None:
-    counter = Counter()
-    app = web.Application()
-    corecors_aiohttp.setup(app, PathPolicies({"/legacy": None}, default=api_policy()))
+    app = application(policy=PathPolicies({"/legacy": None}, default=api_policy()))
     app.router.add_route("*", "/{tail:.*}", counter.handle)
     client = await aiohttp_client(app)
     legacy = await client.options("/legacy/x", headers=preflight_headers())
@@ -1309,10 +1258,7 @@ async def test_preflight_to_get_only_path_in_subapp_with_own_setup(
     aiohttp_client: AiohttpClient,
 ) -> None:
     app = web.Application()
-    sub = web.Application()
-    sub.router.add_get("/feed", ok)
-    corecors_aiohttp.setup(sub, public_policy())
-    app.add_subapp("/public", sub)
+    app.add_subapp("/public", application(web.get("/feed", ok), policy=public_policy()))
     client = await aiohttp_client(app)
     response = await client.options("/public/feed", headers=preflight_headers(origin=EVIL))
     assert response.status == 204
@@ -1323,12 +1269,8 @@ async def test_preflight_to_get_only_path_in_subapp_with_own_setup(
 
 
 async def test_domain_subapp_with_own_setup(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    corecors_aiohttp.setup(app, api_policy())
-    sub = web.Application()
-    sub.router.add_get("/feed", ok)
-    corecors_aiohttp.setup(sub, public_policy())
-    app.add_domain("public.example.com", sub)
+    app = application(policy=api_policy())
+    app.add_domain("public.example.com", application(web.get("/feed", ok), policy=public_policy()))
     client = await aiohttp_client(app)
     host = {"Host": "public.example.com"}
     preflight = await client.options("/feed", headers={**preflight_headers(origin=EVIL), **host})

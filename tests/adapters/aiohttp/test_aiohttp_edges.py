@@ -31,6 +31,7 @@ from .aiohttp_apps import (
     Client,
     Counter,
     api_policy,
+    application,
     cors_headers,
     ok,
     preflight_headers,
@@ -158,22 +159,16 @@ async def test_shared_url_preflight_without_max_age_is_not_cached(
     aiohttp_client: AiohttpClient,
 ) -> None:
     # No Max-Age means five seconds in browsers: the answer must say 0 explicitly.
-    app = web.Application()
-    app.router.add_put("/items/{id}", ok)
-    app.router.add_delete("/items/{id}", with_policy(admin_only()))
-    corecors_aiohttp.setup(app, api_policy(max_age=None))
-    client = await aiohttp_client(app)
+    routes = web.put("/items/{id}", ok), web.delete("/items/{id}", with_policy(admin_only()))
+    client = await aiohttp_client(application(*routes, policy=api_policy(max_age=None)))
     put = await client.options("/items/1", headers=preflight_headers(APP, "PUT", "x-token"))
     assert put.headers.getall(ACMA) == ["0"]
 
 
 async def test_shared_url_across_resources(aiohttp_client: AiohttpClient) -> None:
     # Two resources match /items/admin: the plain one (DELETE, strict) and the dynamic one.
-    app = web.Application()
-    app.router.add_delete("/items/admin", with_policy(admin_only()))
-    app.router.add_put("/items/{id}", ok)
-    corecors_aiohttp.setup(app, api_policy())
-    client = await aiohttp_client(app)
+    routes = web.delete("/items/admin", with_policy(admin_only())), web.put("/items/{id}", ok)
+    client = await aiohttp_client(application(*routes, policy=api_policy()))
     put = await client.options("/items/admin", headers=preflight_headers(APP, "PUT"))
     assert put.headers.getall(ACAM) == ["PUT"]
     other = await client.options("/items/7", headers=preflight_headers(APP, "PUT"))
@@ -185,22 +180,16 @@ async def test_shared_url_safelisted_method_of_another_policy(
 ) -> None:
     # A POST route under a stricter policy shares the URL of a PUT route: x-token cached
     # from the PUT preflight would let a simple POST from APP carry it without asking.
-    app = web.Application()
-    app.router.add_put("/form", ok)
-    app.router.add_post("/form", with_policy(admin_only()))
-    corecors_aiohttp.setup(app, api_policy())
-    client = await aiohttp_client(app)
+    routes = web.put("/form", ok), web.post("/form", with_policy(admin_only()))
+    client = await aiohttp_client(application(*routes, policy=api_policy()))
     put = await client.options("/form", headers=preflight_headers(APP, "PUT", "x-token"))
     assert put.headers.getall(ACAM) == ["PUT"]
     assert put.headers.getall(ACMA) == ["0"]
 
 
 async def test_one_policy_per_url_keeps_the_full_answer(aiohttp_client: AiohttpClient) -> None:
-    app = web.Application()
-    app.router.add_put("/items/{id}", ok)
-    app.router.add_get("/public", with_policy(public_policy()))
-    corecors_aiohttp.setup(app, api_policy())
-    client = await aiohttp_client(app)
+    routes = web.put("/items/{id}", ok), web.get("/public", with_policy(public_policy()))
+    client = await aiohttp_client(application(*routes, policy=api_policy()))
     put = await client.options("/items/1", headers=preflight_headers(APP, "PUT", "x-token"))
     assert cors_headers(put)[ACAM] == "GET, POST, PUT, DELETE"
     assert put.headers[ACMA] == "600"
@@ -256,7 +245,7 @@ async def test_unhandled_exception_500_carries_vary_without_origin(
     async def boom(request: web.Request) -> web.Response:
         raise RuntimeError("boom")
 
-    client = await aiohttp_client(_app_with(web.get("/boom", boom)))
+    client = await aiohttp_client(application(web.get("/boom", boom), policy=api_policy()))
     for headers in ({}, {"Origin": EVIL}):
         head = await raw_exchange(client, "GET /boom HTTP/1.1", headers)
         assert status_of(head) == 500
@@ -264,18 +253,11 @@ async def test_unhandled_exception_500_carries_vary_without_origin(
         assert header_value(head, ACAO) is None
 
 
-def _app_with(*routes: web.RouteDef, policy: CORSPolicy | None = None) -> web.Application:
-    app = web.Application()
-    app.add_routes(routes)
-    corecors_aiohttp.setup(app, policy or api_policy())
-    return app
-
-
 # -- 6: wire details ----------------------------------------------------------------------------
 
 
 async def test_204_preflights_carry_no_content_length(aiohttp_client: AiohttpClient) -> None:
-    app = _app_with(web.get("/get-only", ok), web.route("*", "/any", ok))
+    app = application(web.get("/get-only", ok), web.route("*", "/any", ok), policy=api_policy())
     client = await aiohttp_client(app)
     for path in ("/get-only", "/any", "/unrouted"):
         head = await raw_exchange(client, f"OPTIONS {path} HTTP/1.1", preflight_headers(APP))
