@@ -643,12 +643,10 @@ class CompiledPolicy(_CompiledForm):
         with_headers, without_headers = answers
         if not request_headers:
             return without_headers
-        if (
-            with_headers is None  # any header allowed: the answer echoes the request
-            or len(request_headers) > self._max_headers_length
-            or not request_headers.isascii()
-        ):
-            return None
+        if with_headers is None or len(request_headers) > self._max_headers_length:
+            return None  # any header allowed (the answer echoes the request), or too long
+        # bytes.lower() changes ASCII letters only, like str.lower() on a latin-1 value
+        # (whose non-ASCII letters never lower to ASCII): the same names, the same answer.
         elements = request_headers.lower().split(b",", self._max_headers_count)
         if len(elements) > self._max_headers_count or not (
             self._raw_headers_or_empty.issuperset(elements)
