@@ -31,7 +31,6 @@ from .decision import (
 )
 from .origins import OriginMatcher, parse_origin
 from .tokens import FORBIDDEN_METHODS, is_token, parse_request_header_names, printable
-from .validation import MAX_INPUT_LIMIT
 
 __all__ = ["CompiledPolicy"]
 
@@ -307,7 +306,97 @@ class _Refusals:
         )
 
 
-class _CompiledForm(_Refusals):
+class _ByteAnswers(_Refusals):
+    """The answers built in advance again, keyed by raw header bytes, for an adapter that
+    reads request fields as bytes (ASGI): most requests are then decided without decoding
+    a field or calling into the core. The tables copy :class:`_CompiledForm`'s (set by its
+    ``_compile``), so they are bounded by the configuration, never by request input.
+    """
+
+    __slots__ = (
+        "_raw_actual",
+        "_raw_headers_or_empty",
+        "_raw_methods",
+        "_raw_preflight",
+        "_raw_refused",
+    )
+
+    _raw_actual: dict[bytes, Decision]
+    _raw_headers_or_empty: frozenset[bytes]
+    _raw_methods: frozenset[bytes]
+    _raw_preflight: dict[bytes, tuple[Decision | None, Decision]]
+    _raw_refused: Decision | None
+    # _CompiledForm's fields, which the tables copy.
+    _actual_by_origin: dict[str, Decision]
+    _allowed_headers_or_empty: frozenset[str]
+    _has_patterns: bool
+    _max_headers_count: int
+    _origin_limit: int
+    _preflight_by_origin: dict[str, tuple[Decision | None, Decision]]
+    _refused_actual_unexplained: Decision
+    _wildcard_preflight: tuple[Decision | None, Decision] | None
+
+    def _build_raw_answers(self) -> None:
+        """Build the tables. For an actual request (not a preflight) whose one ``Origin``
+        line is ``raw``, no longer than ``_origin_limit``, _decide_for_adapter answers
+        ``_raw_actual[raw]`` when there is one, else ``_raw_refused`` unless that is
+        ``None`` or debug logging is on (the refusal is then logged in full). Preflights
+        are :meth:`_decide_raw_preflight`'s. ``_origin_limit`` is at most the largest input
+        limit (a configured origin is a DNS name, a few hundred characters at most), so an
+        adapter's cut of a field to ``MAX_INPUT_LIMIT + 1`` never makes a value match."""
+        self._raw_actual = _by_latin_1(self._actual_by_origin)
+        self._raw_preflight = _by_latin_1(self._preflight_by_origin)
+        self._raw_methods = frozenset(_by_latin_1(dict.fromkeys(self._allowed_methods)))
+        self._raw_headers_or_empty = frozenset(
+            _by_latin_1(dict.fromkeys(self._allowed_headers_or_empty))
+        )
+        # Only exact origins (and perhaps "null"): decide_fields refuses every origin missing
+        # from the table (its last step), so a miss is the shared refusal. Not with debug=True,
+        # whose refusals explain themselves in a header.
+        exact_only = not (self._any_origin or self._has_patterns or self._debug)
+        self._raw_refused = self._refused_actual_unexplained if exact_only else None
+
+    def _decide_raw_preflight(
+        self,
+        origin: bytes,
+        request_method: bytes,
+        request_headers: bytes | None,
+        request_private_network: bytes | None,
+    ) -> Decision | None:
+        """:meth:`_decide_for_adapter`'s answer to a preflight (``OPTIONS`` with these raw
+        fields, each the bytes of its one header line or ``None`` when absent) when it was
+        built in advance: a listed origin (or ``"*"``) asking for configured methods and
+        headers, without Private Network Access. ``None`` otherwise: decode the fields
+        (latin-1) and ask :meth:`_decide_for_adapter`. The steps are _decide_preflight's
+        fast path, on the tables of _build_raw_answers; tests/core/test_properties.py checks
+        that the two agree.
+        """
+        if len(origin) <= self._origin_limit:  # a longer origin is never hashed
+            answers = self._raw_preflight.get(origin, self._wildcard_preflight)
+        else:
+            answers = self._wildcard_preflight
+        if (
+            answers is None
+            or request_private_network is not None
+            or request_method not in self._raw_methods
+        ):
+            return None
+        with_headers, without_headers = answers
+        if not request_headers:
+            return without_headers
+        if with_headers is None or len(request_headers) > self._max_headers_length:
+            return None  # any header allowed (the answer echoes the request), or too long
+        # bytes.lower() changes ASCII letters only, like str.lower() on a latin-1 value
+        # (whose non-ASCII letters never lower to ASCII): the same names, the same answer.
+        elements = request_headers.lower().split(b",", self._max_headers_count)
+        if len(elements) > self._max_headers_count or not (
+            self._raw_headers_or_empty.issuperset(elements)
+        ):
+            return None
+        return with_headers if any(elements) else without_headers
+
+
+class _CompiledForm(_ByteAnswers):
     """A policy's fast form: every field derived once from a validated configuration,
     and the answers that can be built in advance."""
 
@@ -338,11 +427,6 @@ class _CompiledForm(_Refusals):
         "_preflight_tail",
         "_preflight_vary",
         "_private_network",
-        "_raw_actual",
-        "_raw_headers_or_empty",
-        "_raw_methods",
-        "_raw_preflight",
-        "_raw_refused",
         "_refused_actual",
         "_refused_actual_unexplained",
         "_refused_preflight",
@@ -353,32 +437,25 @@ class _CompiledForm(_Refusals):
         "_wildcard_preflight",
     )
 
-    _actual_by_origin: dict[str, Decision]
     _actual_tail: Headers
-    _allowed_headers_or_empty: frozenset[str]
+    #: :meth:`decide_fields` for an adapter that applies the decision and shows it to nobody
+    #: (set by _build_adapter_view): the same answer, except that an actual request refused
+    #: for its origin gets one refusal built in advance, whose ``reason`` does not name the
+    #: origin, instead of one built per request (still logged in full when debug logging is
+    #: on, and explained in its header with ``debug=True``). Checked against decide_fields by
+    #: tests/core/test_properties.py.
     _decide_for_adapter: _AdapterDecide
     _matcher: OriginMatcher
-    _max_headers_count: int
-    _has_patterns: bool
     _longest_method: int
     _no_origin: Decision
-    _origin_limit: int
-    _preflight_by_origin: dict[str, tuple[Decision | None, Decision]]
     _preflight_tail: Headers
     _preflight_vary: tuple[str, ...]
     _private_network: bool
-    _raw_actual: dict[bytes, Decision]
-    _raw_headers_or_empty: frozenset[bytes]
-    _raw_methods: frozenset[bytes]
-    _raw_preflight: dict[bytes, tuple[Decision | None, Decision]]
-    _raw_refused: Decision | None
     _refused_actual: type[_OriginRefusal]
-    _refused_actual_unexplained: Decision
     _refused_preflight: type[_OriginRefusal]
     _refused_websocket: type[_OriginRefusal]
     _shared_refusal: Decision | None
     _wildcard_actual: Decision
-    _wildcard_preflight: tuple[Decision | None, Decision] | None
 
     def _compile(
         self,
@@ -486,40 +563,16 @@ class _CompiledForm(_Refusals):
                     origin: self._preflight_answers(origin) for origin in listed
                 }
 
-    def _build_raw_answers(self) -> None:
-        """The listed answers again, keyed by raw header bytes, for an adapter that reads
-        request fields as bytes (ASGI). Bounded by the configuration, like the tables they
-        copy. For an actual request (not a preflight) whose one ``Origin`` line is ``raw``,
-        no longer than ``_origin_limit``, :meth:`CompiledPolicy._decide_for_adapter` answers
-        ``_raw_actual[raw]`` when there is one, else ``_raw_refused`` unless that is ``None``
-        or debug logging is on (the refusal is then logged in full); preflights are
-        :meth:`CompiledPolicy._decide_raw_preflight`'s."""
-        self._raw_actual = _by_latin_1(self._actual_by_origin)
-        self._raw_preflight = _by_latin_1(self._preflight_by_origin)
-        self._raw_methods = frozenset(_by_latin_1(dict.fromkeys(self._allowed_methods)))
-        self._raw_headers_or_empty = frozenset(
-            _by_latin_1(dict.fromkeys(self._allowed_headers_or_empty))
-        )
-        # Only exact origins (and perhaps "null"): decide_fields refuses every origin missing
-        # from the table (its last step), so a miss is the shared refusal. Not with debug=True,
-        # whose refusals explain themselves in a header.
-        exact_only = not (self._any_origin or self._has_patterns or self._debug)
-        self._raw_refused = self._refused_actual_unexplained if exact_only else None
-        if self._origin_limit > MAX_INPUT_LIMIT:
-            # An adapter cuts a field to MAX_INPUT_LIMIT + 1 characters before decoding it;
-            # a listed origin that long (no real one is) would make a cut value match. Then
-            # the raw tables stay empty and every request is decoded.
-            self._raw_actual, self._raw_preflight, self._raw_refused = {}, {}, None
-
     def _build_adapter_view(self) -> None:
         """:attr:`CompiledPolicy._decide_for_adapter`: this policy's ``decide_fields``,
         run on a twin of this compiled form whose refusal for the origin, on an actual
         request, is the one built in advance (``_shared_refusal``). One rule, two answers
         to a refusal, no extra call on any request."""
         twin: CompiledPolicy = object.__new__(CompiledPolicy)
-        for name in _CompiledForm.__slots__:
-            if name not in ("_decide_for_adapter", "_shared_refusal"):
-                object.__setattr__(twin, name, getattr(self, name))
+        for cls in (_ByteAnswers, _CompiledForm):
+            for name in cls.__slots__:
+                if name not in ("_decide_for_adapter", "_shared_refusal"):
+                    object.__setattr__(twin, name, getattr(self, name))
         object.__setattr__(twin, "_shared_refusal", self._refused_actual_unexplained)
         object.__setattr__(twin, "_decide_for_adapter", twin.decide_fields)
         self._shared_refusal = None
@@ -606,53 +659,6 @@ class CompiledPolicy(_CompiledForm):
         if logger.isEnabledFor(_DEBUG):
             logger.debug("CORS %s: %s", _ACTUAL_REJECTED.value, refusal.reason)
         return refusal
-
-    #: :meth:`decide_fields` for an adapter that applies the decision and shows it to nobody
-    #: (set by _build_adapter_view): the same answer, except that an actual request refused
-    #: for its origin gets one refusal built in advance, whose ``reason`` does not name the
-    #: origin, instead of one built per request (still logged in full when debug logging is
-    #: on, and explained in its header with ``debug=True``). Checked against decide_fields by
-    #: tests/core/test_properties.py.
-    _decide_for_adapter: _AdapterDecide
-
-    def _decide_raw_preflight(
-        self,
-        origin: bytes,
-        request_method: bytes,
-        request_headers: bytes | None,
-        request_private_network: bytes | None,
-    ) -> Decision | None:
-        """:meth:`_decide_for_adapter`'s answer to a preflight (``OPTIONS`` with these raw
-        fields, each the bytes of its one header line or ``None`` when absent) when it was
-        built in advance: a listed origin (or ``"*"``) asking for configured methods and
-        headers, without Private Network Access. ``None`` otherwise: decode the fields
-        (latin-1) and ask :meth:`_decide_for_adapter`. The steps are _decide_preflight's
-        fast path, on the tables of _build_raw_answers; tests/core/test_properties.py checks
-        that the two agree.
-        """
-        if len(origin) <= self._origin_limit:  # a longer origin is never hashed
-            answers = self._raw_preflight.get(origin, self._wildcard_preflight)
-        else:
-            answers = self._wildcard_preflight
-        if (
-            answers is None
-            or request_private_network is not None
-            or request_method not in self._raw_methods
-        ):
-            return None
-        with_headers, without_headers = answers
-        if not request_headers:
-            return without_headers
-        if with_headers is None or len(request_headers) > self._max_headers_length:
-            return None  # any header allowed (the answer echoes the request), or too long
-        # bytes.lower() changes ASCII letters only, like str.lower() on a latin-1 value
-        # (whose non-ASCII letters never lower to ASCII): the same names, the same answer.
-        elements = request_headers.lower().split(b",", self._max_headers_count)
-        if len(elements) > self._max_headers_count or not (
-            self._raw_headers_or_empty.issuperset(elements)
-        ):
-            return None
-        return with_headers if any(elements) else without_headers
 
     def decide_websocket(self, origin: str | None, path: str = "/") -> Decision:
         """Check a WebSocket handshake's ``Origin`` (cross-site WebSocket hijacking).

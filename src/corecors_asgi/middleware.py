@@ -285,47 +285,22 @@ def _response_headers(raw: Iterable[Any], decision: Decision) -> list[Any]:
 
 
 class CORSMiddleware:
-    """CORS for any ASGI application, decided by corecors.
+    """CORS for any ASGI application, decided by corecors. docs/asgi.md has the details.
 
-    Two ways to configure it, not both:
+    Configure it with Starlette's arguments (``allow_origins``, ``allow_methods``, ...: a
+    change of import for a Starlette or FastAPI user), plus any of corecors' own options
+    (:class:`CORSPolicyOptions`), which build a :class:`corecors.CORSPolicy` through
+    :func:`policy_from_starlette_arguments`; or with ``policy=``: a
+    :class:`corecors.CORSPolicy`, :class:`corecors.PathPolicies` or any
+    :class:`corecors.CORSDecider`. Not both.
 
-    * Starlette's arguments (``allow_origins``, ``allow_methods``, ``allow_headers``,
-      ``allow_credentials``, ``allow_origin_regex``, ``allow_private_network``,
-      ``expose_headers``, ``max_age``), so that switching from
-      ``starlette.middleware.cors.CORSMiddleware`` is a change of import, plus any of
-      corecors' own options (:class:`CORSPolicyOptions`: ``dangerously_allow_insecure_origins``,
-      ``allow_null_origin``, ``debug``, ``preflight_status``, ...). They build a
-      :class:`corecors.CORSPolicy` with :func:`policy_from_starlette_arguments`, which keeps
-      Starlette's answers where that is safe and refuses what is dangerous
-      (``allow_origins=["*"]`` with ``allow_credentials=True``, for one).
-    * ``policy=``: a :class:`corecors.CORSPolicy`, :class:`corecors.PathPolicies` or any
-      :class:`corecors.CORSDecider`, built by your own code (at import time, so a refused
-      configuration stops the program before it serves).
-
-    A refused configuration raises :class:`corecors.CORSConfigError` at once, except when a
-    framework builds the middleware lazily, inside its first ASGI call (Starlette's and
-    FastAPI's ``add_middleware``): there an exception would be taken by servers for "lifespan
-    unsupported" and every request would answer 500. Built that way, the middleware keeps the
-    error and answers the ``lifespan`` startup with ``lifespan.startup.failed`` carrying the
-    problem list, so the server logs it and exits; where a server runs no lifespan, each
-    request is answered 500 and the error logged on the ``corecors`` logger.
-
-    ``handle_errors`` (default on): when the application raises before it starts a response
-    to an allowed CORS request, send a plain-text 500 that carries the CORS headers, then
-    re-raise so the server (or test client) still sees the exception. Without it, the server
-    builds the 500, and Starlette and FastAPI send theirs from ``ServerErrorMiddleware``,
-    outside any user middleware: the page could not read it. Other requests (no Origin, a
-    refused origin) keep the framework's own 500 handling (custom handlers, error reporting,
-    the debug page), which corecors must not pre-empt for traffic that CORS does not gate.
-    Wrapping the whole application instead (``app = CORSMiddleware(FastAPI(...), policy=...)``)
-    makes every 500, the framework's own included, pass through corecors.
-
-    ``check_websocket_origin`` (default off): refuse WebSocket handshakes from origins the
-    policy does not allow, with 403 (cross-site WebSocket hijacking). Otherwise WebSocket and
-    lifespan scopes pass through untouched.
-
-    The ``policy`` property can be reassigned while serving: each request reads it once, so a
-    request sees either the old policy or the new one, never a mix.
+    A refused configuration raises :class:`corecors.CORSConfigError`; built lazily by a
+    framework (Starlette's ``add_middleware``), the middleware instead fails the
+    ``lifespan`` startup with the problem list. ``handle_errors`` (default on): an allowed
+    CORS request whose application raises before responding gets a 500 that carries the
+    CORS headers, and the exception is re-raised. ``check_websocket_origin`` (default off):
+    WebSocket handshakes from origins the policy does not allow are refused with 403. The
+    ``policy`` property can be reassigned while serving; each request sees one policy whole.
     """
 
     __slots__ = ("_policy", "_refusal", "_single", "app", "check_websocket_origin", "handle_errors")
