@@ -427,6 +427,7 @@ class _CompiledForm(_ByteAnswers):
         "_preflight_tail",
         "_preflight_vary",
         "_private_network",
+        "_refusal_apart",
         "_refused_actual",
         "_refused_actual_unexplained",
         "_refused_preflight",
@@ -454,6 +455,7 @@ class _CompiledForm(_ByteAnswers):
     _refused_actual: type[_OriginRefusal]
     _refused_preflight: type[_OriginRefusal]
     _refused_websocket: type[_OriginRefusal]
+    _refusal_apart: bool
     _shared_refusal: Decision | None
     _wildcard_actual: Decision
 
@@ -571,11 +573,13 @@ class _CompiledForm(_ByteAnswers):
         twin: CompiledPolicy = object.__new__(CompiledPolicy)
         for cls in (_ByteAnswers, _CompiledForm):
             for name in cls.__slots__:
-                if name not in ("_decide_for_adapter", "_shared_refusal"):
+                if name not in ("_decide_for_adapter", "_refusal_apart", "_shared_refusal"):
                     object.__setattr__(twin, name, getattr(self, name))
         object.__setattr__(twin, "_shared_refusal", self._refused_actual_unexplained)
+        object.__setattr__(twin, "_refusal_apart", True)
         object.__setattr__(twin, "_decide_for_adapter", twin.decide_fields)
         self._shared_refusal = None
+        self._refusal_apart = self._debug
         self._decide_for_adapter = twin.decide_fields
 
     def _preflight_answers(self, allow_origin: str) -> tuple[Decision | None, Decision]:
@@ -647,11 +651,14 @@ class CompiledPolicy(_CompiledForm):
         if self._has_patterns and self._matcher.matches_pattern(origin):
             return self._actual_allowed(origin)
         # Not allowed: no CORS headers, so the CORS check fails (F#cors-check step 2).
-        if self._debug:
-            return self._refuse_origin(self._refused_actual, origin)
-        # _decide_for_adapter's answer: one refusal built in advance (see _build_adapter_view).
-        shared = self._shared_refusal
-        if shared is not None and not logger.isEnabledFor(_DEBUG):
+        if self._refusal_apart:
+            # With debug=True, a refusal explained at once; in _decide_for_adapter's twin
+            # (see _build_adapter_view), the one built in advance -- unless debug logging is
+            # on, which logs each refusal in full. One flag, so that the common refusal below
+            # costs one check, as before the twin.
+            shared = self._shared_refusal
+            if shared is None or self._debug or logger.isEnabledFor(_DEBUG):
+                return self._refuse_origin(self._refused_actual, origin)
             return shared
         # _refuse_origin(), inlined: the most common refusal, explained only when read.
         refusal: Decision = _new_refusal(self._refused_actual)
