@@ -458,7 +458,10 @@ class CORSMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                raw = message.get("headers", ())
+                try:
+                    raw = message["headers"]
+                except KeyError:  # optional in ASGI (cheaper than .get when present)
+                    raw = ()
                 if type(raw) is not list and type(raw) is not tuple:
                     raw = list(raw)  # any iterable: read it once
                 for name, _ in raw:
