@@ -433,7 +433,6 @@ class _CompiledForm(_ByteAnswers):
         "_refused_preflight",
         "_refused_websocket",
         "_rejected_preflight_status",
-        "_shared_refusal",
         "_wildcard_actual",
         "_wildcard_preflight",
     )
@@ -456,7 +455,6 @@ class _CompiledForm(_ByteAnswers):
     _refused_preflight: type[_OriginRefusal]
     _refused_websocket: type[_OriginRefusal]
     _refusal_apart: bool
-    _shared_refusal: Decision | None
     _wildcard_actual: Decision
 
     def _compile(
@@ -568,17 +566,16 @@ class _CompiledForm(_ByteAnswers):
     def _build_adapter_view(self) -> None:
         """:attr:`CompiledPolicy._decide_for_adapter`: this policy's ``decide_fields``,
         run on a twin of this compiled form whose refusal for the origin, on an actual
-        request, is the one built in advance (``_shared_refusal``). One rule, two answers
-        to a refusal, no extra call on any request."""
+        request, is the one built in advance (``_refused_actual_unexplained``; the twin's
+        ``_refusal_apart`` is set). One rule, two answers to a refusal, no extra call on any
+        request."""
         twin: CompiledPolicy = object.__new__(CompiledPolicy)
         for cls in (_ByteAnswers, _CompiledForm):
             for name in cls.__slots__:
-                if name not in ("_decide_for_adapter", "_refusal_apart", "_shared_refusal"):
+                if name not in ("_decide_for_adapter", "_refusal_apart"):
                     object.__setattr__(twin, name, getattr(self, name))
-        object.__setattr__(twin, "_shared_refusal", self._refused_actual_unexplained)
         object.__setattr__(twin, "_refusal_apart", True)
         object.__setattr__(twin, "_decide_for_adapter", twin.decide_fields)
-        self._shared_refusal = None
         self._refusal_apart = self._debug
         self._decide_for_adapter = twin.decide_fields
 
@@ -656,10 +653,9 @@ class CompiledPolicy(_CompiledForm):
             # (see _build_adapter_view), the one built in advance -- unless debug logging is
             # on, which logs each refusal in full. One flag, so that the common refusal below
             # costs one check, as before the twin.
-            shared = self._shared_refusal
-            if shared is None or self._debug or logger.isEnabledFor(_DEBUG):
+            if self._debug or logger.isEnabledFor(_DEBUG):
                 return self._refuse_origin(self._refused_actual, origin)
-            return shared
+            return self._refused_actual_unexplained
         # _refuse_origin(), inlined: the most common refusal, explained only when read.
         refusal: Decision = _new_refusal(self._refused_actual)
         _set_refused_origin(refusal, origin)
