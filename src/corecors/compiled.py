@@ -7,7 +7,8 @@ a :class:`CompiledPolicy`; the data types it answers with are in :mod:`corecors.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Protocol, TypeVar
 
 from .decision import (
     ALLOW_CREDENTIALS,
@@ -64,6 +65,39 @@ def _origin_refusal_class(
         "_reason_prefix": prefix,
     }
     return type("_OriginRefusal", (_OriginRefusal,), namespace)
+
+
+class _AdapterDecide(Protocol):
+    """The signature of :attr:`CompiledPolicy._decide_for_adapter`."""
+
+    def __call__(
+        self,
+        method: str,
+        origin: str | None,
+        request_method: str | None = None,
+        request_headers: str | None = None,
+        request_private_network: bool = False,
+    ) -> Decision: ...
+
+
+_Value = TypeVar("_Value")
+_LATIN_1 = "latin-1"
+
+
+def _by_latin_1(table: Mapping[str, _Value]) -> dict[bytes, _Value]:
+    """``table`` keyed by the latin-1 bytes of its keys.
+
+    A header value decoded as latin-1 equals a key exactly when its bytes equal the key's
+    latin-1 encoding, so a lookup by the raw bytes finds what a lookup by the decoded value
+    finds. A key that latin-1 cannot encode equals no decoded value, and is left out.
+    """
+    raw: dict[bytes, _Value] = {}
+    for key, value in table.items():
+        try:
+            raw[key.encode(_LATIN_1)] = value
+        except UnicodeEncodeError:
+            continue
+    return raw
 
 
 _DEBUG = logging.DEBUG
@@ -272,7 +306,97 @@ class _Refusals:
         )
 
 
-class _CompiledForm(_Refusals):
+class _ByteAnswers(_Refusals):
+    """The answers built in advance again, keyed by raw header bytes, for an adapter that
+    reads request fields as bytes (ASGI): most requests are then decided without decoding
+    a field or calling into the core. The tables copy :class:`_CompiledForm`'s (set by its
+    ``_compile``), so they are bounded by the configuration, never by request input.
+    """
+
+    __slots__ = (
+        "_raw_actual",
+        "_raw_headers_or_empty",
+        "_raw_methods",
+        "_raw_preflight",
+        "_raw_refused",
+    )
+
+    _raw_actual: dict[bytes, Decision]
+    _raw_headers_or_empty: frozenset[bytes]
+    _raw_methods: frozenset[bytes]
+    _raw_preflight: dict[bytes, tuple[Decision | None, Decision]]
+    _raw_refused: Decision | None
+    # _CompiledForm's fields, which the tables copy.
+    _actual_by_origin: dict[str, Decision]
+    _allowed_headers_or_empty: frozenset[str]
+    _has_patterns: bool
+    _max_headers_count: int
+    _origin_limit: int
+    _preflight_by_origin: dict[str, tuple[Decision | None, Decision]]
+    _refused_actual_unexplained: Decision
+    _wildcard_preflight: tuple[Decision | None, Decision] | None
+
+    def _build_raw_answers(self) -> None:
+        """Build the tables. For an actual request (not a preflight) whose one ``Origin``
+        line is ``raw``, no longer than ``_origin_limit``, _decide_for_adapter answers
+        ``_raw_actual[raw]`` when there is one, else ``_raw_refused`` unless that is
+        ``None`` or debug logging is on (the refusal is then logged in full). Preflights
+        are :meth:`_decide_raw_preflight`'s. ``_origin_limit`` is at most the largest input
+        limit (a configured origin is a DNS name, a few hundred characters at most), so an
+        adapter's cut of a field to ``MAX_INPUT_LIMIT + 1`` never makes a value match."""
+        self._raw_actual = _by_latin_1(self._actual_by_origin)
+        self._raw_preflight = _by_latin_1(self._preflight_by_origin)
+        self._raw_methods = frozenset(_by_latin_1(dict.fromkeys(self._allowed_methods)))
+        self._raw_headers_or_empty = frozenset(
+            _by_latin_1(dict.fromkeys(self._allowed_headers_or_empty))
+        )
+        # Only exact origins (and perhaps "null"): decide_fields refuses every origin missing
+        # from the table (its last step), so a miss is the shared refusal. Not with debug=True,
+        # whose refusals explain themselves in a header.
+        exact_only = not (self._any_origin or self._has_patterns or self._debug)
+        self._raw_refused = self._refused_actual_unexplained if exact_only else None
+
+    def _decide_raw_preflight(
+        self,
+        origin: bytes,
+        request_method: bytes,
+        request_headers: bytes | None,
+        request_private_network: bytes | None,
+    ) -> Decision | None:
+        """:meth:`_decide_for_adapter`'s answer to a preflight (``OPTIONS`` with these raw
+        fields, each the bytes of its one header line or ``None`` when absent) when it was
+        built in advance: a listed origin (or ``"*"``) asking for configured methods and
+        headers, without Private Network Access. ``None`` otherwise: decode the fields
+        (latin-1) and ask :meth:`_decide_for_adapter`. The steps are _decide_preflight's
+        fast path, on the tables of _build_raw_answers; tests/core/test_properties.py checks
+        that the two agree.
+        """
+        if len(origin) <= self._origin_limit:  # a longer origin is never hashed
+            answers = self._raw_preflight.get(origin, self._wildcard_preflight)
+        else:
+            answers = self._wildcard_preflight
+        if (
+            answers is None
+            or request_private_network is not None
+            or request_method not in self._raw_methods
+        ):
+            return None
+        with_headers, without_headers = answers
+        if not request_headers:
+            return without_headers
+        if with_headers is None or len(request_headers) > self._max_headers_length:
+            return None  # any header allowed (the answer echoes the request), or too long
+        # bytes.lower() changes ASCII letters only, like str.lower() on a latin-1 value
+        # (whose non-ASCII letters never lower to ASCII): the same names, the same answer.
+        elements = request_headers.lower().split(b",", self._max_headers_count)
+        if len(elements) > self._max_headers_count or not (
+            self._raw_headers_or_empty.issuperset(elements)
+        ):
+            return None
+        return with_headers if any(elements) else without_headers
+
+
+class _CompiledForm(_ByteAnswers):
     """A policy's fast form: every field derived once from a validated configuration,
     and the answers that can be built in advance."""
 
@@ -289,6 +413,7 @@ class _CompiledForm(_Refusals):
         "_any_origin",
         "_credentials",
         "_debug",
+        "_decide_for_adapter",
         "_has_patterns",
         "_longest_method",
         "_matcher",
@@ -302,6 +427,7 @@ class _CompiledForm(_Refusals):
         "_preflight_tail",
         "_preflight_vary",
         "_private_network",
+        "_refusal_apart",
         "_refused_actual",
         "_refused_actual_unexplained",
         "_refused_preflight",
@@ -311,25 +437,25 @@ class _CompiledForm(_Refusals):
         "_wildcard_preflight",
     )
 
-    _actual_by_origin: dict[str, Decision]
     _actual_tail: Headers
-    _allowed_headers_or_empty: frozenset[str]
+    #: :meth:`decide_fields` for an adapter that applies the decision and shows it to nobody
+    #: (set by _build_adapter_view): the same answer, except that an actual request refused
+    #: for its origin gets one refusal built in advance, whose ``reason`` does not name the
+    #: origin, instead of one built per request (still logged in full when debug logging is
+    #: on, and explained in its header with ``debug=True``). Checked against decide_fields by
+    #: tests/core/test_properties.py.
+    _decide_for_adapter: _AdapterDecide
     _matcher: OriginMatcher
-    _max_headers_count: int
-    _has_patterns: bool
     _longest_method: int
     _no_origin: Decision
-    _origin_limit: int
-    _preflight_by_origin: dict[str, tuple[Decision | None, Decision]]
     _preflight_tail: Headers
     _preflight_vary: tuple[str, ...]
     _private_network: bool
     _refused_actual: type[_OriginRefusal]
-    _refused_actual_unexplained: Decision
     _refused_preflight: type[_OriginRefusal]
     _refused_websocket: type[_OriginRefusal]
+    _refusal_apart: bool
     _wildcard_actual: Decision
-    _wildcard_preflight: tuple[Decision | None, Decision] | None
 
     def _compile(
         self,
@@ -378,6 +504,8 @@ class _CompiledForm(_Refusals):
         self._preflight_vary = _preflight_vary(any_origin, private_network)
         self._build_shared_answers()
         self._build_listed_answers()
+        self._build_raw_answers()
+        self._build_adapter_view()
 
     def _build_shared_answers(self) -> None:
         """The answers that do not depend on which origin asked, and the refusal classes."""
@@ -434,6 +562,22 @@ class _CompiledForm(_Refusals):
                 self._preflight_by_origin = {
                     origin: self._preflight_answers(origin) for origin in listed
                 }
+
+    def _build_adapter_view(self) -> None:
+        """:attr:`CompiledPolicy._decide_for_adapter`: this policy's ``decide_fields``,
+        run on a twin of this compiled form whose refusal for the origin, on an actual
+        request, is the one built in advance (``_refused_actual_unexplained``; the twin's
+        ``_refusal_apart`` is set). One rule, two answers to a refusal, no extra call on any
+        request."""
+        twin: CompiledPolicy = object.__new__(CompiledPolicy)
+        for cls in (_ByteAnswers, _CompiledForm):
+            for name in cls.__slots__:
+                if name not in ("_decide_for_adapter", "_refusal_apart"):
+                    object.__setattr__(twin, name, getattr(self, name))
+        object.__setattr__(twin, "_refusal_apart", True)
+        object.__setattr__(twin, "_decide_for_adapter", twin.decide_fields)
+        self._refusal_apart = self._debug
+        self._decide_for_adapter = twin.decide_fields
 
     def _preflight_answers(self, allow_origin: str) -> tuple[Decision | None, Decision]:
         """The accepted preflight from one origin for configured methods, with and without
@@ -504,48 +648,20 @@ class CompiledPolicy(_CompiledForm):
         if self._has_patterns and self._matcher.matches_pattern(origin):
             return self._actual_allowed(origin)
         # Not allowed: no CORS headers, so the CORS check fails (F#cors-check step 2).
-        if self._debug:
-            return self._refuse_origin(self._refused_actual, origin)
+        if self._refusal_apart:
+            # With debug=True, a refusal explained at once; in _decide_for_adapter's twin
+            # (see _build_adapter_view), the one built in advance -- unless debug logging is
+            # on, which logs each refusal in full. One flag, so that the common refusal below
+            # costs one check, as before the twin.
+            if self._debug or logger.isEnabledFor(_DEBUG):
+                return self._refuse_origin(self._refused_actual, origin)
+            return self._refused_actual_unexplained
         # _refuse_origin(), inlined: the most common refusal, explained only when read.
         refusal: Decision = _new_refusal(self._refused_actual)
         _set_refused_origin(refusal, origin)
         if logger.isEnabledFor(_DEBUG):
             logger.debug("CORS %s: %s", _ACTUAL_REJECTED.value, refusal.reason)
         return refusal
-
-    def _decide_for_adapter(
-        self,
-        method: str,
-        origin: str | None,
-        request_method: str | None = None,
-        request_headers: str | None = None,
-        request_private_network: bool = False,
-    ) -> Decision:
-        """:meth:`decide_fields` for an adapter that applies the decision and shows it to
-        nobody: the same answer, except that an actual request refused for its origin gets
-        one refusal built in advance, whose ``reason`` does not name the origin, instead of
-        one built per request (the refusal is still logged in full when debug logging is
-        on, and explained in its header with ``debug=True``). Kept in step with
-        decide_fields by tests/core/test_properties.py; the steps are decide_fields', written
-        out again on purpose: a shared helper would cost a call on every request.
-        """
-        if origin is None:
-            return self._no_origin
-        if method == "OPTIONS" and request_method is not None:
-            return self._decide_preflight(
-                origin, request_method, request_headers, request_private_network
-            )
-        if len(origin) <= self._origin_limit:
-            decision = self._actual_by_origin.get(origin)
-            if decision is not None:
-                return decision
-        if self._any_origin:
-            return self._wildcard_actual
-        if self._has_patterns and self._matcher.matches_pattern(origin):
-            return self._actual_allowed(origin)
-        if self._debug or logger.isEnabledFor(_DEBUG):
-            return self._refuse_origin(self._refused_actual, origin)
-        return self._refused_actual_unexplained
 
     def decide_websocket(self, origin: str | None, path: str = "/") -> Decision:
         """Check a WebSocket handshake's ``Origin`` (cross-site WebSocket hijacking).

@@ -110,6 +110,7 @@ _STARLETTE_ARGUMENTS: Final = (
 _MIDDLEWARE_OPTIONS: Final = ("policy", "handle_errors", "check_websocket_origin")
 
 _DISABLED: Final = DecisionKind.DISABLED
+_DEBUG_LEVEL: Final = logging.DEBUG
 _LATIN_1: Final = "latin-1"
 # A request field is cut to this many bytes before decoding: longer than any policy's input
 # limit, so the decision is unchanged, and a megabyte-sized header costs no more to decode.
@@ -284,50 +285,25 @@ def _response_headers(raw: Iterable[Any], decision: Decision) -> list[Any]:
 
 
 class CORSMiddleware:
-    """CORS for any ASGI application, decided by corecors.
+    """CORS for any ASGI application, decided by corecors. docs/asgi.md has the details.
 
-    Two ways to configure it, not both:
+    Configure it with Starlette's arguments (``allow_origins``, ``allow_methods``, ...: a
+    change of import for a Starlette or FastAPI user), plus any of corecors' own options
+    (:class:`CORSPolicyOptions`), which build a :class:`corecors.CORSPolicy` through
+    :func:`policy_from_starlette_arguments`; or with ``policy=``: a
+    :class:`corecors.CORSPolicy`, :class:`corecors.PathPolicies` or any
+    :class:`corecors.CORSDecider`. Not both.
 
-    * Starlette's arguments (``allow_origins``, ``allow_methods``, ``allow_headers``,
-      ``allow_credentials``, ``allow_origin_regex``, ``allow_private_network``,
-      ``expose_headers``, ``max_age``), so that switching from
-      ``starlette.middleware.cors.CORSMiddleware`` is a change of import, plus any of
-      corecors' own options (:class:`CORSPolicyOptions`: ``dangerously_allow_insecure_origins``,
-      ``allow_null_origin``, ``debug``, ``preflight_status``, ...). They build a
-      :class:`corecors.CORSPolicy` with :func:`policy_from_starlette_arguments`, which keeps
-      Starlette's answers where that is safe and refuses what is dangerous
-      (``allow_origins=["*"]`` with ``allow_credentials=True``, for one).
-    * ``policy=``: a :class:`corecors.CORSPolicy`, :class:`corecors.PathPolicies` or any
-      :class:`corecors.CORSDecider`, built by your own code (at import time, so a refused
-      configuration stops the program before it serves).
-
-    A refused configuration raises :class:`corecors.CORSConfigError` at once, except when a
-    framework builds the middleware lazily, inside its first ASGI call (Starlette's and
-    FastAPI's ``add_middleware``): there an exception would be taken by servers for "lifespan
-    unsupported" and every request would answer 500. Built that way, the middleware keeps the
-    error and answers the ``lifespan`` startup with ``lifespan.startup.failed`` carrying the
-    problem list, so the server logs it and exits; where a server runs no lifespan, each
-    request is answered 500 and the error logged on the ``corecors`` logger.
-
-    ``handle_errors`` (default on): when the application raises before it starts a response
-    to an allowed CORS request, send a plain-text 500 that carries the CORS headers, then
-    re-raise so the server (or test client) still sees the exception. Without it, the server
-    builds the 500, and Starlette and FastAPI send theirs from ``ServerErrorMiddleware``,
-    outside any user middleware: the page could not read it. Other requests (no Origin, a
-    refused origin) keep the framework's own 500 handling (custom handlers, error reporting,
-    the debug page), which corecors must not pre-empt for traffic that CORS does not gate.
-    Wrapping the whole application instead (``app = CORSMiddleware(FastAPI(...), policy=...)``)
-    makes every 500, the framework's own included, pass through corecors.
-
-    ``check_websocket_origin`` (default off): refuse WebSocket handshakes from origins the
-    policy does not allow, with 403 (cross-site WebSocket hijacking). Otherwise WebSocket and
-    lifespan scopes pass through untouched.
-
-    The ``policy`` property can be reassigned while serving: each request reads it once, so a
-    request sees either the old policy or the new one, never a mix.
+    A refused configuration raises :class:`corecors.CORSConfigError`; built lazily by a
+    framework (Starlette's ``add_middleware``), the middleware instead fails the
+    ``lifespan`` startup with the problem list. ``handle_errors`` (default on): an allowed
+    CORS request whose application raises before responding gets a 500 that carries the
+    CORS headers, and the exception is re-raised. ``check_websocket_origin`` (default off):
+    WebSocket handshakes from origins the policy does not allow are refused with 403. The
+    ``policy`` property can be reassigned while serving; each request sees one policy whole.
     """
 
-    __slots__ = ("_policy", "_refusal", "_state", "app", "check_websocket_origin", "handle_errors")
+    __slots__ = ("_policy", "_refusal", "_single", "app", "check_websocket_origin", "handle_errors")
 
     def __init__(
         self,
@@ -352,7 +328,7 @@ class CORSMiddleware:
         self._refusal: CORSConfigError | None = None
         # What each request reads: the policy and what is known of it in advance, in one
         # tuple, so that a request reading it once sees one policy (see _State).
-        self._state: _State
+        self._single: CORSPolicy | None
         try:
             self._policy: CORSDecider = check_decider(
                 _decider_from_arguments(
@@ -375,7 +351,7 @@ class CORSMiddleware:
             # take for "lifespan unsupported" before answering every request with 500.
             self._refusal = error
             self._policy = _REFUSED
-        self._state = _state_of(self._policy)
+        self._single = _single_policy(self._policy)
 
     @property
     def policy(self) -> CORSDecider:
@@ -389,53 +365,45 @@ class CORSMiddleware:
 
     @policy.setter
     def policy(self, policy: CORSDecider) -> None:
-        self._policy = check_decider(policy)
+        checked = check_decider(policy)
+        # The single policy last: a request that reads it sees the new policy whole.
+        self._single = None
+        self._policy = checked
         self._refusal = None
-        self._state = _state_of(self._policy)
+        self._single = _single_policy(checked)
 
     def __repr__(self) -> str:
         policy = "<refused>" if self._refusal is not None else repr(self._policy)
         return f"{type(self).__name__}(app={self.app!r}, policy={policy})"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self._refusal is not None:
-            await _refuse_to_serve(self._refusal, scope, receive, send)
-            return
         if scope["type"] != "http":
-            if scope["type"] == "websocket" and self.check_websocket_origin:
-                await self._websocket(scope, receive, send)
-                return
-            await self.app(scope, receive, send)
+            await self._not_http(scope, receive, send)
             return
-
-        # One pass over the request headers. The common case, lowercase names and each field
-        # at most once, is read here; a field on several lines (never from a browser) or a
-        # name in another case (a server may keep the client's, as Hypercorn can) sends the
-        # whole list to _joined_request_fields, which handles both in linear time.
-        origin: str | None = None
-        request_method: str | None = None
-        request_headers: str | None = None
-        private_network: bytes | None = None
+        # One pass over the request headers, keeping the CORS fields' raw bytes. The common
+        # case, lowercase names and each field at most once, is read here; a field on several
+        # lines (never from a browser) or a name in another case (a server may keep the
+        # client's, as Hypercorn can) is irregular: _decide_in_full reads the list again.
+        origin = request_method = request_headers = private_network = None
         irregular = False
-        headers = scope["headers"]
-        for name, raw in headers:
+        for name, raw in scope["headers"]:
             if name in _OTHER_COMMON_FIELDS:
                 continue
             if name == _ORIGIN:
                 if origin is not None:
                     irregular = True
                     break
-                origin = raw[:_FIELD_CAP].decode(_LATIN_1)
+                origin = raw
             elif name == _REQUEST_METHOD:
                 if request_method is not None:
                     irregular = True
                     break
-                request_method = raw[:_FIELD_CAP].decode(_LATIN_1)
+                request_method = raw
             elif name == _REQUEST_HEADERS:
                 if request_headers is not None:
                     irregular = True
                     break
-                request_headers = raw[:_FIELD_CAP].decode(_LATIN_1)
+                request_headers = raw
             elif name == _REQUEST_PRIVATE_NETWORK:
                 if private_network is not None:
                     irregular = True
@@ -444,49 +412,35 @@ class CORSMiddleware:
             elif not name.islower() and name.lower() in _REQUEST_FIELDS:
                 irregular = True
                 break
-        if irregular:
-            origin, request_method, request_headers, private_network = _joined_request_fields(
-                headers
-            )
-
-        method: str = scope["method"]
-        policy, single = self._state
-        if single is None:
-            # Per-path policies (or another decider): they choose by the routed path.
-            path: str = scope["path"]
-            try:
-                root_path = scope["root_path"]
-            except KeyError:  # optional in ASGI, but every server sets it (cheaper than .get)
-                root_path = ""
-            if root_path:
-                path = _route_path(path, root_path)
-            decision = policy.decide_fields(
-                method,
-                origin,
-                request_method,
-                request_headers,
-                private_network == b"true",
-                path,
-            )
-            if decision.kind is _DISABLED and decision.status is None:
-                # CORS is off here (a per-path policy of None): change nothing at all.
-                await self.app(scope, receive, send)
+        single = self._single
+        decision = None
+        if single is not None and not irregular:
+            # One CORSPolicy: most requests are answered from its tables by their raw bytes,
+            # as the core would answer them decoded (see CompiledPolicy._build_raw_answers).
+            if origin is None:
+                decision = single._no_origin
+            elif request_method is None or scope["method"] != "OPTIONS":
+                if len(origin) <= single._origin_limit:  # a longer one is never hashed
+                    decision = single._raw_actual.get(origin)
+                if decision is None and not logger.isEnabledFor(_DEBUG_LEVEL):
+                    decision = single._raw_refused
+            else:
+                decision = single._decide_raw_preflight(
+                    origin, request_method, request_headers, private_network
+                )
+        if decision is None:
+            if self._refusal is not None:
+                await _refuse_to_serve(self._refusal, scope, receive, send)
                 return
-        elif origin is None:
-            decision = single._no_origin  # this policy's answer to every request without Origin
-        else:
-            # One policy for every path (a CORSPolicy): no path to work out, and a refusal
-            # for the origin is built once, not per request (nothing here reads its reason).
-            decision = single._decide_for_adapter(
-                method, origin, request_method, request_headers, private_network == b"true"
-            )
-        lines = decision._asgi  # the decision's lines, encoded in advance by the core
-        if lines is None:
-            lines = asgi_header_lines(decision.headers, decision.vary)
-        status = decision.status
-        if status is not None:
+            fields = (origin, request_method, request_headers, private_network)
+            decision = _decide_in_full(self._policy, single, scope, None if irregular else fields)
+            if decision is None:
+                await self.app(scope, receive, send)  # CORS is off here: change nothing
+                return
+        if decision.status is not None:
             # A preflight: answered here, the application is not called.
-            if status == 204:
+            lines = decision._asgi or asgi_header_lines(decision.headers, decision.vary)
+            if decision.status == 204:
                 # The common answer, inline (no coroutine of its own): no body, and nothing
                 # said of its length (RFC 9110).
                 await send({"type": "http.response.start", "status": 204, "headers": [*lines]})
@@ -498,11 +452,16 @@ class CORSMiddleware:
 
         # A plain function returning send()'s awaitable, not a coroutine function of its own:
         # the application awaits what it returns, and no extra coroutine is made per message.
+        # It reads the decision's lines from the decision (encoded in advance by the core,
+        # nearly always): one variable fewer shared with it costs less than reading one more.
         def send_with_cors(message: Message) -> Awaitable[None]:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                raw = message.get("headers", ())
+                try:
+                    raw = message["headers"]
+                except KeyError:  # optional in ASGI (cheaper than .get when present)
+                    raw = ()
                 if type(raw) is not list and type(raw) is not tuple:
                     raw = list(raw)  # any iterable: read it once
                 for name, _ in raw:
@@ -513,6 +472,7 @@ class CORSMiddleware:
                         break
                 else:
                     # Nearly always: the app set no header corecors owns and no Vary.
+                    lines = decision._asgi or asgi_header_lines(decision.headers, decision.vary)
                     headers = [*raw, *lines]
                 # A copy: an app may send the same (module-level) message on every request.
                 message = {**message, "headers": headers}
@@ -524,19 +484,31 @@ class CORSMiddleware:
             # Only an allowed request needs corecors' 500 (the page must read it); any other
             # keeps the framework's 500 handler, which may report the error or answer JSON.
             if self.handle_errors and not started and decision.allowed:
+                lines = decision._asgi or asgi_header_lines(decision.headers, decision.vary)
                 # The app's exception, re-raised below, is the one worth reporting.
                 with contextlib.suppress(Exception):
-                    await _send_error(send, lines, method)
+                    await _send_error(send, lines, scope["method"])
             raise
+
+    async def _not_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Lifespan and WebSocket scopes (and any other type): passed through untouched,
+        except a refused configuration and, when checked, a WebSocket's origin."""
+        if self._refusal is not None:
+            await _refuse_to_serve(self._refusal, scope, receive, send)
+        elif scope["type"] == "websocket" and self.check_websocket_origin:
+            await self._websocket(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse a WebSocket handshake from a disallowed origin; pass the rest through."""
-        origin = _joined_request_fields(scope["headers"])[0]
+        origin = _joined_fields(scope["headers"])[0]
+        origin_text = None if origin is None else origin[:_FIELD_CAP].decode(_LATIN_1)
         path: str = scope["path"]
         root_path = scope.get("root_path")
         if root_path:
             path = _route_path(path, root_path)
-        decision = self._policy.decide_websocket(origin, path)
+        decision = self._policy.decide_websocket(origin_text, path)
         if decision.status is None:
             await self.app(scope, receive, send)
             return
@@ -558,36 +530,62 @@ class CORSMiddleware:
             await send({"type": "websocket.close", "code": _POLICY_VIOLATION})
 
 
-# The policy in force, and the same again when it is one policy for every path (a CORSPolicy
-# whose decide_fields is the core's own, which ignores the path): each request is then
-# decided without its path, through _decide_for_adapter. None otherwise: the policy is asked
-# about each request, with its path.
-_State = tuple[CORSDecider, CORSPolicy | None]
-
-
-def _state_of(policy: CORSDecider) -> _State:
+def _single_policy(policy: CORSDecider) -> CORSPolicy | None:
+    """``policy`` when it is one policy for every path (a CORSPolicy whose decide_fields is
+    the core's own, which ignores the path): each request is then decided without its path,
+    from its tables or through _decide_for_adapter. ``None`` otherwise: the policy is asked
+    about each request, with its path."""
     if isinstance(policy, CORSPolicy) and type(policy).decide_fields is CORSPolicy.decide_fields:
-        return policy, policy
-    return policy, None
+        return policy
+    return None
 
 
-def _joined_request_fields(
-    headers: Iterable[tuple[bytes, bytes]],
-) -> tuple[str | None, str | None, str | None, bytes | None]:
+_RawFields = tuple[bytes | None, bytes | None, bytes | None, bytes | None]
+
+
+def _decide_in_full(
+    policy: CORSDecider, single: CORSPolicy | None, scope: Scope, fields: _RawFields | None
+) -> Decision | None:
+    """The decision for a request the single-policy tables do not answer: the fields
+    (``None``: irregular, read again from the scope) decoded, then decided by the one policy
+    without a path, or by the policy in force for the routed path. ``None``: CORS is off
+    for this path (a per-path policy of ``None``), so nothing may change."""
+    if fields is None:
+        fields = _joined_fields(scope["headers"])
+    origin, request_method, request_headers, private_network = fields
+    decoded = (
+        None if origin is None else origin[:_FIELD_CAP].decode(_LATIN_1),
+        None if request_method is None else request_method[:_FIELD_CAP].decode(_LATIN_1),
+        None if request_headers is None else request_headers[:_FIELD_CAP].decode(_LATIN_1),
+        private_network == b"true",
+    )
+    method: str = scope["method"]
+    if single is not None:
+        # One policy for every path (a CORSPolicy): no path to work out, and a refusal for
+        # the origin is built once, not per request (nothing here reads its reason).
+        return single._decide_for_adapter(method, *decoded)
+    path: str = scope["path"]
+    root_path = scope.get("root_path")
+    if root_path:
+        path = _route_path(path, root_path)
+    decision = policy.decide_fields(method, *decoded, path)
+    if decision.kind is _DISABLED and decision.status is None:
+        return None
+    return decision
+
+
+def _joined_fields(headers: Iterable[tuple[bytes, bytes]]) -> _RawFields:
     """Origin, Access-Control-Request-Method, -Headers and -Private-Network, each field's
-    lines joined by the core's one rule (:func:`corecors.exchange.join_field_lines`), decoded.
+    lines joined by the core's one rule (:func:`corecors.exchange.join_field_lines`).
 
     Two ``Origin`` lines then make a value no browser sends, which the core refuses, and two
     ``Access-Control-Request-Headers`` lines one list. Linear in the lines, whatever their number.
     """
     joined = join_field_lines(headers, _REQUEST_FIELDS, b",")
-    origin = joined.get(_ORIGIN)
-    request_method = joined.get(_REQUEST_METHOD)
-    request_headers = joined.get(_REQUEST_HEADERS)
     return (
-        None if origin is None else origin.decode(_LATIN_1),
-        None if request_method is None else request_method.decode(_LATIN_1),
-        None if request_headers is None else request_headers.decode(_LATIN_1),
+        joined.get(_ORIGIN),
+        joined.get(_REQUEST_METHOD),
+        joined.get(_REQUEST_HEADERS),
         joined.get(_REQUEST_PRIVATE_NETWORK),
     )
 

@@ -80,7 +80,13 @@ class PolicySpec:
     credentials: bool
     private_network: bool
 
-    def build(self, *, debug: bool = False) -> CORSPolicy:
+    def build(
+        self,
+        *,
+        debug: bool = False,
+        allow_null_origin: bool = False,
+        max_request_headers_length: int = 4096,
+    ) -> CORSPolicy:
         origins: list[str] = ["*"] if self.any_origin else list(self.origins)
         if self.subdomains and not self.any_origin:
             origins.append(SUBDOMAIN_PATTERN)
@@ -91,6 +97,9 @@ class PolicySpec:
             "allow_credentials": self.credentials,
             "allow_private_network": self.private_network,
             "debug": debug,
+            # 'null' is refused beside credentials, and '*' covers it already.
+            "allow_null_origin": allow_null_origin and not (self.credentials or self.any_origin),
+            "max_request_headers_length": max_request_headers_length,
         }
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", CORSConfigWarning)
@@ -313,6 +322,161 @@ def test_the_adapters_fast_path_answers_what_decide_fields_answers(
             and general.rejection is not None
             and not debug
         )
+
+
+# Origins as raw header bytes: the listed ones, the same spelt in ways a table keyed by
+# bytes could wrongly take for them (case, default ports, a trailing slash or dot, a path,
+# spaces, a second value, non-ASCII and latin-1 bytes), pattern matches, and anything.
+RAW_ORIGINS = [
+    origin.encode("latin-1")
+    for listed in EXACT_ORIGINS
+    for origin in (
+        listed,
+        listed.upper(),
+        listed.replace("https://", "HTTPS://").replace("http://", "HTTP://"),
+        listed.capitalize(),
+        listed + "/",
+        listed + ".",
+        listed + "/path",
+        listed + (":443" if listed.startswith("https:") else ":80"),
+        " " + listed,
+        listed + " ",
+        listed + "," + listed,
+        listed + "\x00",
+        listed.replace(".", "\xe9", 1),
+    )
+] + [b"null", b"NULL", b"Null", b"", b"*", b"https://" + b"a" * 600 + b".example.org"]
+# What the subdomain pattern allows, and near misses: a table keyed by bytes must not answer
+# these for a policy with patterns.
+RAW_PATTERN_ORIGINS = [
+    b"https://x.example.org",
+    b"https://y.x.example.org",
+    b"https://X.EXAMPLE.ORG",
+    b"https://x.example.org:443",
+    b"https://x.example.org/",
+    b"http://x.example.org",
+    b"https://\xc3\xa9.example.org",
+    b"https://\xe9.example.org",
+    b"https://xn--9ca.example.org",
+]
+raw_origins = (
+    st.sampled_from(RAW_ORIGINS[::13])  # the listed origins themselves, often
+    | st.sampled_from(RAW_ORIGINS)
+    | st.sampled_from(RAW_PATTERN_ORIGINS)
+    | st.binary(max_size=40)
+)
+RAW_METHODS = [b"PUT", b"put", b"Put", b"PATCH", b"GET", b"OPTIONS", b"PUT ", b"", b"*", b"\xe9"]
+RAW_HEADER_LISTS = [
+    b"x-a",
+    b"X-A",
+    b"content-type,x-token",
+    b"content-type, x-token",
+    b"x-a,,x-token",
+    b",",
+    b"",
+    b"authorization",
+    b"Authorization,X-Token",
+    b"x-a,accept",
+    b"x-\xe9",
+    b"x-\xc4\xb0",
+    b"*",
+    b"x-a," * 70,
+    b"content-type," * 64,
+]
+
+
+def _decoded(raw: bytes | None) -> str | None:
+    return None if raw is None else raw.decode("latin-1")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    spec=policy_specs(),
+    debug=st.booleans(),
+    null=st.booleans(),
+    drawn=st.lists(st.binary(max_size=40), max_size=4),
+    method=st.sampled_from(["GET", "POST", "OPTIONS", "options"]),
+)
+def test_the_byte_tables_answer_an_actual_request_as_the_core_does(
+    spec: PolicySpec, debug: bool, null: bool, drawn: list[bytes], method: str
+) -> None:
+    """The ASGI adapter answers an actual request (no Access-Control-Request-Method) from
+    ``_raw_actual`` by the Origin line's bytes, or with ``_raw_refused`` for any other origin:
+    each must be the very decision _decide_for_adapter gives for the decoded value. Each
+    policy is asked with every origin above."""
+    policy = spec.build(debug=debug, allow_null_origin=null)
+    for origin in (*RAW_ORIGINS, *RAW_PATTERN_ORIGINS, *drawn):
+        expected = policy._decide_for_adapter(method, origin.decode("latin-1"))
+        if len(origin) <= policy._origin_limit and origin in policy._raw_actual:
+            assert policy._raw_actual[origin] is expected, origin
+        elif policy._raw_refused is not None:
+            assert policy._raw_refused is expected, origin
+            assert expected.kind is DecisionKind.ACTUAL_REJECTED
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    spec=policy_specs(),
+    debug=st.booleans(),
+    null=st.booleans(),
+    private_network=st.none() | st.sampled_from([b"true", b"false", b"TRUE", b""]),
+    data=st.data(),
+)
+def test_the_byte_tables_answer_a_preflight_as_the_core_does(
+    spec: PolicySpec,
+    debug: bool,
+    null: bool,
+    private_network: bytes | None,
+    data: st.DataObject,
+) -> None:
+    """_decide_raw_preflight, when it answers, gives the very decision _decide_for_adapter
+    gives for the decoded fields; and it answers every preflight the core answers from its
+    prebuilt tables with a listed origin's plain method and no Private Network Access.
+    Each policy is asked with every listed origin and every header list below."""
+    limit = data.draw(st.sampled_from([4096, 24]))
+    policy = spec.build(debug=debug, allow_null_origin=null, max_request_headers_length=limit)
+    configured = sorted(name.encode() for name in policy._allowed_headers) or [b"x-a"]
+    header_list = st.lists(st.sampled_from([*configured, b"", b"X-A", b"accept"])).map(b",".join)
+    listed = sorted(policy._raw_preflight)
+    origins = [
+        *listed,
+        *(odd for origin in listed for odd in (origin.upper(), origin + b"/", origin + b":443")),
+        *data.draw(st.lists(raw_origins, max_size=6)),
+    ]
+    header_lists = [
+        None,
+        *RAW_HEADER_LISTS,
+        *(name + b",accept" for name in configured),
+        b",".join(configured * 3),
+        *data.draw(st.lists(header_list, max_size=6)),
+    ]
+    request_method = data.draw(
+        st.sampled_from(sorted(policy._raw_methods) or RAW_METHODS) | st.sampled_from(RAW_METHODS)
+    )
+    for origin in origins:
+        for request_headers in header_lists:
+            fast = policy._decide_raw_preflight(
+                origin, request_method, request_headers, private_network
+            )
+            expected = policy._decide_for_adapter(
+                "OPTIONS",
+                origin.decode("latin-1"),
+                request_method.decode("latin-1"),
+                _decoded(request_headers),
+                private_network == b"true",
+            )
+            if fast is not None:
+                assert fast is expected, (origin, request_method, request_headers)
+            elif (
+                private_network is None
+                and not request_headers
+                and expected.allowed
+                and policy._allow_methods_header is not None  # else none is built in advance
+                and (spec.any_origin or origin in policy._raw_preflight)
+            ):
+                # Only a method the policy does not list (any method allowed) is decided
+                # per request.
+                assert request_method.decode("latin-1") not in policy._allowed_methods
 
 
 @settings(max_examples=300, deadline=None)
