@@ -44,11 +44,7 @@ from corecors import (
 from corecors.exchange import check_decider
 
 from . import middleware_mode, preflight, prepare_hook, while_routing
-from .apply import (
-    _DISABLED,
-    _lines,
-    _respond,
-)
+from .apply import _DISABLED, _FAST_OWNED_CHECK, _lines, _respond
 from .preflight import _PreflightMatch
 from .request import (
     _ORIGIN,
@@ -165,7 +161,6 @@ class CORSMiddleware:
     # Kept apart by concern (see each module), bound here as methods: answering while
     # routing and the prepare hook (setup), and the middleware itself (cors_middleware).
     _resolve_first = while_routing._resolve_first
-    _resolve = while_routing._resolve
     _route_preflight = while_routing._route_preflight
     _route_handshake = while_routing._route_handshake
     _expose = while_routing._expose
@@ -262,8 +257,14 @@ class CORSMiddleware:
         self._receivers = _has_foreign_receivers(self._app)
 
     def _may_take_fast_path(self, rules: _Rules) -> bool:
-        """One policy for every request: no route of its own, no sub-application's setup()."""
-        return rules.single is not None and self._nested is False and self._decorated is False
+        """One policy for every request: no route of its own, no sub-application's setup();
+        and a multidict whose key lookups the fast path's header check relies on."""
+        return (
+            rules.single is not None
+            and self._nested is False
+            and self._decorated is False
+            and _FAST_OWNED_CHECK
+        )
 
     def _per_route(self, rules: _Rules, match_info: UrlMappingMatchInfo | None = None) -> bool:
         """Whether a route may have a policy of its own (by name, or decorated)."""
