@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from .apply import _FINAL_TYPES, _MEMO_KEY, _OWNED_OR_VARY, _lines, apply_decision
 from .request import _ORIGIN, _REQUEST_METHOD, _header, _is_preflight, _routed_path
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .middleware import CORSMiddleware
 
 _HTTP_EXCEPTION: Final = web.HTTPException
+_CONTENT_TYPE: Final = hdrs.CONTENT_TYPE
 #: What handlers return most: a plain ``web.Response`` (never a protocol switch).
 _PLAIN_RESPONSE: Final = web.Response
 
@@ -34,26 +35,36 @@ async def _on_response_prepare(
     if fast is None:
         _prepare_in_general(self, request, response)
         return
-    origins = request.headers.getall(_ORIGIN, None)  # _header(), inlined
+    request_headers = request.headers
+    origins = request_headers.getall(_ORIGIN, None)  # _header(), inlined
     if origins is None:
-        decision = fast.no_origin
+        origin = None
         lines = fast.no_origin_lines
     else:
-        method = request.method
-        if method == "OPTIONS" and _REQUEST_METHOD in request.headers:
+        if _REQUEST_METHOD in request_headers and request.method == "OPTIONS":
             return  # a preflight: answered while routing
-        decision = fast.decide(method, origins[0] if len(origins) == 1 else ",".join(origins))
-        # _lines(), inlined for the decisions the core builds in advance.
-        memo = decision._memo
-        found = memo.get(_MEMO_KEY) if memo is not None else None
-        lines = _lines(decision) if found is None else found  # type: ignore[assignment]
+        origin = origins[0] if len(origins) == 1 else ",".join(origins)
+        found = fast.listed_lines.get(origin) if len(origin) <= fast.listed_limit else None
+        if found is None:
+            # An origin the policy does not list: mostly a refusal, built in advance by the
+            # core with the lines kept in its memo (_lines(), inlined).
+            decision = fast.decide(request.method, origin)
+            memo = decision._memo
+            found = memo.get(_MEMO_KEY) if memo is not None else None  # type: ignore[assignment]
+            if found is None:
+                found = _lines(decision)
+        lines = found
     headers = response.headers
     # Nearly always: no header of the application's to replace or merge with, so the
-    # decision's lines go in as they are (one lookup per name, case-insensitive).
-    if headers.keys().isdisjoint(_OWNED_OR_VARY):
+    # decision's lines go in as they are. Most responses carry only a Content-Type at this
+    # point (web.Response, json_response), which two cheap operations show; the others
+    # take one case-insensitive lookup per name corecors owns.
+    if (len(headers) == 1 and _CONTENT_TYPE in headers) or headers.keys().isdisjoint(
+        _OWNED_OR_VARY
+    ):
         headers.extend(lines)  # pyright: ignore[reportArgumentType]
     else:
-        apply_decision(headers, decision)
+        apply_decision(headers, fast.decide(request.method, origin))
 
 
 def _leave_alone(response: web.StreamResponse) -> bool:

@@ -38,10 +38,10 @@ async def _resolve_first(self: CORSMiddleware, request: web.Request) -> UrlMappi
     return await _resolver(self)(request)
 
 
-Resolve = Callable[[web.Request], Awaitable[UrlMappingMatchInfo]]
+_Resolve = Callable[[web.Request], Awaitable[UrlMappingMatchInfo]]
 
 
-def _resolver(self: CORSMiddleware) -> Resolve:
+def _resolver(self: CORSMiddleware) -> _Resolve:
     """The router's resolution, wrapped for what the surveyed tree needs: preflights and
     (when checked) WebSocket handshakes answered here, before any middleware or handler.
 
