@@ -4,6 +4,7 @@ by concern; its single-policy fast path is inlined on purpose (see the comments)
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Final
 
 from aiohttp import hdrs, web
@@ -13,7 +14,11 @@ from .request import _ORIGIN, _REQUEST_METHOD, _header, _is_preflight, _routed_p
 
 if TYPE_CHECKING:
     from .middleware import CORSMiddleware
+    from .rules import _Lines, _Rules
 
+#: The core's logger: while it logs at debug level, refusals are the core's to log.
+_core_logger: Final = logging.getLogger("corecors")
+_DEBUG: Final = logging.DEBUG
 _HTTP_EXCEPTION: Final = web.HTTPException
 _CONTENT_TYPE: Final = hdrs.CONTENT_TYPE
 #: What handlers return most: a plain ``web.Response`` (never a protocol switch).
@@ -46,13 +51,9 @@ async def _on_response_prepare(
         origin = origins[0] if len(origins) == 1 else ",".join(origins)
         found = fast.listed_lines.get(origin) if len(origin) <= fast.listed_limit else None
         if found is None:
-            # An origin the policy does not list: mostly a refusal, built in advance by the
-            # core with the lines kept in its memo (_lines(), inlined).
-            decision = fast.decide(request.method, origin)
-            memo = decision._memo
-            found = memo.get(_MEMO_KEY) if memo is not None else None  # type: ignore[assignment]
-            if found is None:
-                found = _lines(decision)
+            found = fast.unlisted_lines
+            if found is None or _core_logger.isEnabledFor(_DEBUG):
+                found = _asked_lines(fast, request.method, origin)
         lines = found
     headers = response.headers
     # Nearly always: no header of the application's to replace or merge with, so the
@@ -65,6 +66,15 @@ async def _on_response_prepare(
         headers.extend(lines)  # pyright: ignore[reportArgumentType]
     else:
         apply_decision(headers, fast.decide(request.method, origin))
+
+
+def _asked_lines(fast: _Rules, method: str, origin: str) -> _Lines:
+    """The lines of the fast path's decision when it asks the policy: an origin a pattern
+    may allow, or a refusal the core logs in full (debug logging on)."""
+    decision = fast.decide(method, origin)
+    memo = decision._memo  # where the lines of decisions built in advance are kept
+    lines = memo.get(_MEMO_KEY) if memo is not None else None
+    return _lines(decision) if lines is None else lines  # type: ignore[return-value]
 
 
 def _leave_alone(response: web.StreamResponse) -> bool:

@@ -3,12 +3,12 @@ path prepares from them in advance."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final
 
 from multidict import istr
 
-from corecors import CORSDecider, CORSPolicy, Decision, DecisionKind
+from corecors import CORSDecider, CORSPolicy, Decision
 
 from .apply import _DISABLED, _FAST_OWNED_CHECK, _lines
 
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 
 __all__: list[str] = []
 
-_ACTUAL_ALLOWED: Final = DecisionKind.ACTUAL_ALLOWED
 #: Stands in where a decision is never read (``_Rules.no_origin`` off the fast path).
 _UNUSED_DECISION: Final = Decision(_DISABLED, None, (), ())
 
@@ -36,6 +35,7 @@ class _Rules:
         "no_origin_lines",
         "routes",
         "single",
+        "unlisted_lines",
     )
 
     def __init__(self, decider: CORSDecider, routes: dict[str, CORSDecider | None]) -> None:
@@ -55,24 +55,17 @@ class _Rules:
         self.decide: Callable[[str, str | None], Decision] = (
             single._decide_for_adapter if single is not None and own else decider.decide_fields
         )
-        #: The fast path's answer to an actual request from each origin the policy lists,
-        #: as header lines: built from the configuration, never from requests.
-        self.listed_lines = _listed_lines(single) if single is not None and own else {}
+        #: The fast path's answers to actual requests, as header lines, built in advance by
+        #: the core (from the configuration, never from requests): by listed origin, and for
+        #: any other origin when that is always the same refusal (else ``None``: ask).
+        listed: Mapping[str, Decision] = {}
+        unlisted: Decision | None = None
+        if single is not None and own:
+            listed, unlisted = single._actual_answers_for_adapter()
+        self.listed_lines = {origin: _lines(decision) for origin, decision in listed.items()}
         #: No listed origin is longer: a longer one is never hashed (hostile input).
-        self.listed_limit = max(map(len, self.listed_lines), default=0)
-
-
-def _listed_lines(policy: CORSPolicy) -> dict[str, _Lines]:
-    """The lines of the answer to an actual request from each origin ``policy`` lists, where
-    the core answers it with a decision built in advance (the same for every such request,
-    whatever its method)."""
-    listed = [*policy.allow_origins, *(["null"] if policy.allow_null_origin else [])]
-    table: dict[str, _Lines] = {}
-    for origin in listed:
-        decision = policy._decide_for_adapter("GET", origin)
-        if decision.kind is _ACTUAL_ALLOWED and decision._memo is not None:
-            table[origin] = _lines(decision)
-    return table
+        self.listed_limit = max(map(len, listed), default=0)
+        self.unlisted_lines = None if unlisted is None else _lines(unlisted)
 
 
 def _fast_path_rules(self: CORSMiddleware, rules: _Rules) -> _Rules | None:
