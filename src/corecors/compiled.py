@@ -7,7 +7,7 @@ a :class:`CompiledPolicy`; the data types it answers with are in :mod:`corecors.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from .decision import (
     ALLOW_CREDENTIALS,
@@ -573,7 +573,7 @@ class CompiledPolicy(_CompiledForm):
         headers = ((ALLOW_ORIGIN, origin), *self._actual_tail)
         return _decision(_ACTUAL_ALLOWED, None, headers, _VARY_ORIGIN)
 
-    def _actual_answers_for_adapter(self) -> tuple[Mapping[str, Decision], Decision | None]:
+    def _actual_answers_for_adapter(self) -> tuple[dict[str, Decision], Decision | None]:
         """What :meth:`_decide_for_adapter` answers an actual request (not a preflight), by
         its origin, as far as it is built in advance: the answer to each listed origin
         (every method alike), and the one to any other origin when that is the shared
@@ -583,7 +583,8 @@ class CompiledPolicy(_CompiledForm):
         each refusal in full.
         """
         listed_only = not (self._any_origin or self._has_patterns or self._debug)
-        return self._actual_by_origin, self._refused_actual_unexplained if listed_only else None
+        refusal = self._refused_actual_unexplained if listed_only else None
+        return dict(self._actual_by_origin), refusal
 
     def _decide_preflight(
         self, origin: str, method: str, header_list: str | None, private_network: bool
