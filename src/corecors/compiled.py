@@ -689,6 +689,19 @@ class CompiledPolicy(_CompiledForm):
         headers = ((ALLOW_ORIGIN, origin), *self._actual_tail)
         return _decision(_ACTUAL_ALLOWED, None, headers, _VARY_ORIGIN)
 
+    def _actual_answers_for_adapter(self) -> tuple[dict[str, Decision], Decision | None]:
+        """What :meth:`_decide_for_adapter` answers an actual request (not a preflight), by
+        its origin, as far as it is built in advance: the answer to each listed origin
+        (every method alike), and the one to any other origin when that is the shared
+        refusal (only listed origins allowed, ``debug`` off), else ``None``. For an adapter
+        that encodes these answers once; bounded by the configuration. While debug logging
+        is on, ask :meth:`_decide_for_adapter` instead of using the shared refusal: it logs
+        each refusal in full.
+        """
+        listed_only = not (self._any_origin or self._has_patterns or self._debug)
+        refusal = self._refused_actual_unexplained if listed_only else None
+        return dict(self._actual_by_origin), refusal
+
     def _decide_preflight(
         self, origin: str, method: str, header_list: str | None, private_network: bool
     ) -> Decision:

@@ -13,7 +13,6 @@ if TYPE_CHECKING:  # aiohttp's own dependencies, for annotations only
 from corecors import (
     CORS_RESPONSE_HEADERS,
     DEBUG_REASON_HEADER,
-    OWNED_RESPONSE_HEADERS,
     Decision,
     DecisionKind,
     merge_vary,
@@ -23,7 +22,12 @@ __all__ = ["apply_decision"]
 
 
 _VARY: Final = hdrs.VARY
-_OWNED: Final = CORS_RESPONSE_HEADERS
+#: The headers corecors owns, as ``istr``: a ``CIMultiDict`` looks those up without
+#: lowercasing them again.
+_OWNED: Final = tuple(istr(name) for name in CORS_RESPONSE_HEADERS)
+#: What a response must not carry for a decision's lines to go in as they are: a header
+#: corecors owns (to be replaced) or a ``Vary`` (to be merged with).
+_OWNED_OR_VARY: Final = (*_OWNED, _VARY)
 _ISTR_NAMES: Final = {name: istr(name) for name in (*CORS_RESPONSE_HEADERS, DEBUG_REASON_HEADER)}
 _MEMO_KEY: Final = "corecors_aiohttp"
 
@@ -34,8 +38,8 @@ _MAX_AGE: Final = "Access-Control-Max-Age"
 
 def _keys_are_case_insensitive() -> bool:
     """Whether ``CIMultiDict.keys().isdisjoint`` compares case-insensitively (multidict 6+)."""
-    sample = web.StreamResponse(headers={"Access-Control-Allow-Origin": "*"}).headers
-    return not sample.keys().isdisjoint({"access-control-allow-origin"})
+    sample = web.StreamResponse(headers={"ACCESS-control-allow-ORIGIN": "*", "vARY": "x"}).headers
+    return not sample.keys().isdisjoint(_OWNED) and not sample.keys().isdisjoint((_VARY,))
 
 
 _FAST_OWNED_CHECK: Final = _keys_are_case_insensitive()
@@ -53,7 +57,7 @@ def apply_decision(headers: CIMultiDict[str], decision: Decision) -> None:
     """
     if decision.kind is _DISABLED:
         return
-    if not _FAST_OWNED_CHECK or not headers.keys().isdisjoint(OWNED_RESPONSE_HEADERS):
+    if not _FAST_OWNED_CHECK or not headers.keys().isdisjoint(_OWNED):
         for name in _OWNED:
             headers.popall(name, None)
     _add_decision(headers, decision)

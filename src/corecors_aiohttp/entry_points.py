@@ -8,7 +8,7 @@ from aiohttp import web
 
 from corecors import CORSDecider
 
-from .middleware import CORS_KEY, CORSMiddleware
+from .middleware import CORS_KEY, CORSMiddleware, _raise_for_unknown_routes
 from .preflight import _PreflightResource
 
 __all__ = ["cors_middleware", "setup"]
@@ -57,7 +57,7 @@ def setup(
     router.resolve = middleware._resolve_first  # type: ignore[method-assign]
     router.register_resource(_PreflightResource(middleware, router))
     app.on_response_prepare.append(middleware._on_response_prepare)
-    app.on_startup.append(middleware._on_startup)
+    app.on_startup.append(_check_at_startup)
     return middleware
 
 
@@ -80,6 +80,19 @@ def _check_can_set_up(app: web.Application) -> None:
             "this application already has a cors_middleware() in its middlewares; use "
             "either setup() or cors_middleware(), not both (setup() covers more)"
         )
+
+
+async def _check_at_startup(app: web.Application) -> None:
+    """Refuse a second corecors middleware on an application with :func:`setup` (added to
+    its middlewares after setup() ran); check the route names of its per-route policies."""
+    middleware = app[CORS_KEY]
+    if any(isinstance(other, CORSMiddleware) for other in app.middlewares):
+        raise RuntimeError(
+            "this application has both corecors_aiohttp.setup() and a "
+            "cors_middleware() in its middlewares; remove the cors_middleware(), "
+            "setup() already covers every response"
+        )
+    _raise_for_unknown_routes(app, middleware.routes)
 
 
 def cors_middleware(

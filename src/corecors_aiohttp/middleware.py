@@ -37,18 +37,12 @@ from aiohttp.web_urldispatcher import UrlMappingMatchInfo
 from corecors import (
     CORSConfigError,
     CORSDecider,
-    CORSPolicy,
     Decision,
-    DecisionKind,
 )
 from corecors.exchange import check_decider
 
 from . import middleware_mode, preflight, prepare_hook, while_routing
-from .apply import (
-    _DISABLED,
-    _lines,
-    _respond,
-)
+from .apply import _respond
 from .preflight import _PreflightMatch
 from .request import (
     _ORIGIN,
@@ -58,38 +52,7 @@ from .request import (
     _routed_path,
 )
 from .routes import _POLICY_ATTRIBUTE, _check_routes, _Default, _route_override
-
-_PREFLIGHT_ALLOWED: Final = DecisionKind.PREFLIGHT_ALLOWED
-#: Stands in where a decision is never read (``_Rules.no_origin`` off the fast path).
-_UNUSED_DECISION: Final = Decision(_DISABLED, None, (), ())
-
-
-class _Rules:
-    """What a :class:`CORSMiddleware` applies; replaced whole, so a swap is atomic."""
-
-    __slots__ = ("decide", "decider", "no_origin", "no_origin_lines", "routes", "single")
-
-    def __init__(self, decider: CORSDecider, routes: dict[str, CORSDecider | None]) -> None:
-        self.decider = decider
-        self.routes = routes
-        #: The fast path's policy: one ``CORSPolicy`` (which ignores the path), no per-route
-        #: policies by name. ``None`` otherwise.
-        self.single = decider if isinstance(decider, CORSPolicy) and not routes else None
-        #: The decision for requests without ``Origin`` (the same for every request).
-        self.no_origin = (
-            _UNUSED_DECISION if self.single is None else self.single.decide_fields("GET", None)
-        )
-        self.no_origin_lines = _lines(self.no_origin)
-        #: How the fast path decides: the core's own policy answers through the adapters'
-        #: entry (an origin refusal built in advance, not per request); a subclass that
-        #: decides for itself is asked as usual.
-        self.decide: Callable[[str, str | None], Decision] = (
-            self.single._decide_for_adapter
-            if self.single is not None
-            and type(self.single).decide_fields is CORSPolicy.decide_fields
-            else decider.decide_fields
-        )
-
+from .rules import _fast_path_rules, _Rules
 
 _KEEP: Final[Any] = object()
 
@@ -165,7 +128,6 @@ class CORSMiddleware:
     # Kept apart by concern (see each module), bound here as methods: answering while
     # routing and the prepare hook (setup), and the middleware itself (cors_middleware).
     _resolve_first = while_routing._resolve_first
-    _resolve = while_routing._resolve
     _route_preflight = while_routing._route_preflight
     _route_handshake = while_routing._route_handshake
     _expose = while_routing._expose
@@ -174,6 +136,7 @@ class CORSMiddleware:
     _warn_once = middleware_mode._warn_once
     _decide_preflight = preflight._decide_routed_preflight
     _url_is_shared = preflight._url_is_shared
+    _fast_rules = _fast_path_rules
 
     def __repr__(self) -> str:
         mode = "setup" if self._app is not None else "middleware only"
@@ -218,7 +181,7 @@ class CORSMiddleware:
             _raise_for_unknown_routes(self._app, new_routes)
         rules = _Rules(policy, new_routes)
         self._rules = rules
-        self._fast = rules if self._may_take_fast_path(rules) else None
+        self._fast = self._fast_rules(rules)
 
     # -- per request ------------------------------------------------------------------------
 
@@ -254,16 +217,11 @@ class CORSMiddleware:
         for inner in nested:
             assert inner._app is not None
             inner._decorated = _has_decorated_handlers(inner._app)
-        rules = self._rules
-        self._fast = rules if self._may_take_fast_path(rules) else None
+        self._fast = self._fast_rules(self._rules)
         self._websocket_checks = self._check_websocket_origin or any(
             inner._check_websocket_origin for inner in nested
         )
         self._receivers = _has_foreign_receivers(self._app)
-
-    def _may_take_fast_path(self, rules: _Rules) -> bool:
-        """One policy for every request: no route of its own, no sub-application's setup()."""
-        return rules.single is not None and self._nested is False and self._decorated is False
 
     def _per_route(self, rules: _Rules, match_info: UrlMappingMatchInfo | None = None) -> bool:
         """Whether a route may have a policy of its own (by name, or decorated)."""
@@ -339,21 +297,6 @@ class CORSMiddleware:
                 if decision.status is not None:
                     return _respond(decision)
         return await self._handle_without_hook(request, handler)
-
-    async def _on_startup(self, app: web.Application) -> None:
-        """Refuse a second corecors middleware on the same application; check route names."""
-        others = [
-            middleware
-            for middleware in app.middlewares
-            if isinstance(middleware, CORSMiddleware) and middleware is not self
-        ]
-        if others:
-            raise RuntimeError(
-                "this application has both corecors_aiohttp.setup() and a "
-                "cors_middleware() in its middlewares; remove the cors_middleware(), "
-                "setup() already covers every response"
-            )
-        _raise_for_unknown_routes(app, self._rules.routes)
 
 
 def _subapps(app: web.Application) -> list[web.Application]:

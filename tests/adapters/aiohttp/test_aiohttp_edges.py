@@ -10,15 +10,30 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import os
+import warnings
 from typing import Any
 
+import pytest
 from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 from aiohttp.typedefs import Handler
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from multidict import CIMultiDict
 from pytest_aiohttp import AiohttpClient
 
 import corecors_aiohttp
-from corecors import CORSPolicy, PathPolicies
+from corecors import (
+    OWNED_RESPONSE_HEADERS,
+    CORSConfigWarning,
+    CORSPolicy,
+    PathPolicies,
+    read_request,
+    response_headers,
+)
+from corecors_aiohttp import rules
 
 from .aiohttp_apps import (
     ACAH,
@@ -350,3 +365,108 @@ async def test_fast_path_asks_a_policy_subclass_that_decides_for_itself(
     client = await aiohttp_client(app)
     await client.get("/", headers={"Origin": "https://evil.example"})
     assert asked[-1] == "https://evil.example"  # (the first ask, at set-up, is for no Origin)
+
+
+_LISTED = ["https://a.example", "https://b.example", "http://localhost:3000"]
+_ORIGINS = [*_LISTED, "https://x.example.org", "https://evil.example", "null", "*", ""]
+
+
+@st.composite
+def _single_policies(draw: st.DrawFn) -> CORSPolicy:
+    """Policies the fast path serves: listed origins only (its prebuilt refusal), with a
+    pattern, null or any origin (it asks), debug (refusals explained in a header)."""
+    any_origin = draw(st.booleans())
+    origins = ["*"] if any_origin else draw(st.lists(st.sampled_from(_LISTED), unique=True))
+    if not any_origin and draw(st.booleans()):
+        origins.append("https://*.example.org")
+    credentials = not any_origin and draw(st.booleans())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CORSConfigWarning)
+        return CORSPolicy(
+            allow_origins=origins,
+            allow_null_origin=not any_origin and not credentials and draw(st.booleans()),
+            allow_credentials=credentials,
+            expose_headers=draw(st.sampled_from([[], ["x-id"]])),
+            debug=draw(st.booleans()),
+        )
+
+
+_APP_NAMES = [
+    *(name for owned in sorted(OWNED_RESPONSE_HEADERS) for name in (owned, owned.upper())),
+    "Vary",
+    "vARY",
+    "Content-Type",
+    "content-type",
+    "X-App",
+]
+
+
+def _touched(lines: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Every line by lowercase name, ``Vary`` lines as one list (as HTTP reads them)."""
+    found: dict[str, list[str]] = {}
+    for name, value in lines:
+        found.setdefault(name.lower(), []).append(value)
+    if "vary" in found:
+        found["vary"] = [", ".join(found["vary"])]
+    return found
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    policy=_single_policies(),
+    method=st.sampled_from(["GET", "POST", "PUT", "OPTIONS"]),
+    origins=st.lists(st.sampled_from(_ORIGINS) | st.text(max_size=30), max_size=2),
+    app_lines=st.lists(
+        st.tuples(st.sampled_from(_APP_NAMES), st.sampled_from(["*", "Accept", "origin"])),
+        max_size=3,
+    ),
+    debug_logging=st.booleans(),
+)
+def test_fast_path_answers_what_the_reference_answers(
+    policy: CORSPolicy,
+    method: str,
+    origins: list[str],
+    app_lines: list[tuple[str, str]],
+    debug_logging: bool,
+) -> None:
+    """The prepare hook's single-policy path (prebuilt lines by listed origin, the shared
+    refusal, the policy asked otherwise; a Content-Type-only response shown free of owned
+    headers without lookups) writes what corecors.response_headers writes for the decision
+    of corecors.read_request, whatever the application set and whatever is logged."""
+    app = web.Application()
+    app.router.add_get("/", ok)
+    cors = corecors_aiohttp.setup(app, policy)
+    app.freeze()
+    cors._survey()  # what the first request does
+    assert cors._fast is not None
+    request_lines = [("Origin", origin) for origin in origins]
+    request = make_mocked_request(method, "/", headers=CIMultiDict(request_lines), app=app)
+    response = web.Response()
+    for name, value in app_lines:
+        response.headers.add(name, value)
+    logger = logging.getLogger("corecors")
+    level = logger.level
+    logger.setLevel(logging.DEBUG if debug_logging else logging.WARNING)
+    try:
+        asyncio.run(cors._on_response_prepare(request, response))
+    finally:
+        logger.setLevel(level)
+    decision = policy.decide(read_request(method, "/", request_lines))
+    assert _touched(list(response.headers.items())) == _touched(
+        response_headers(decision, app_lines)
+    )
+
+
+async def test_fast_path_is_off_where_header_lookups_are_case_sensitive(
+    aiohttp_client: AiohttpClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its one check for owned headers relies on case-insensitive key lookups (multidict
+    6+); without them, the general path replaces the application's lines all the same."""
+    monkeypatch.setattr(rules, "_FAST_OWNED_CHECK", False)
+    app = web.Application()
+    app.router.add_get("/", Counter({"access-control-allow-origin": "*"}).handle)
+    cors = corecors_aiohttp.setup(app, api_policy())
+    client = await aiohttp_client(app)
+    response = await client.get("/", headers={"Origin": APP})
+    assert cors._fast is None
+    assert response.headers.getall(ACAO) == [APP]
