@@ -698,9 +698,8 @@ class CompiledPolicy(_CompiledForm):
         is on, ask :meth:`_decide_for_adapter` instead of using the shared refusal: it logs
         each refusal in full.
         """
-        listed_only = not (self._any_origin or self._has_patterns or self._debug)
-        refusal = self._refused_actual_unexplained if listed_only else None
-        return dict(self._actual_by_origin), refusal
+        # The byte tables' shared refusal (see _build_raw_answers): one rule for both adapters.
+        return dict(self._actual_by_origin), self._raw_refused
 
     def _decide_preflight(
         self, origin: str, method: str, header_list: str | None, private_network: bool
