@@ -35,6 +35,8 @@ from .tokens import FORBIDDEN_METHODS, is_token, parse_request_header_names, pri
 __all__ = ["CompiledPolicy"]
 
 logger: logging.Logger = logging.getLogger("corecors")
+# Bound once: the hot path's refusal asks it on every request (the logger object never changes).
+_debug_logged: Callable[[int], bool] = logger.isEnabledFor
 
 # Creating a refusal without a constructor (hot path): see _OriginRefusal.
 _new_refusal = object.__new__
@@ -653,13 +655,13 @@ class CompiledPolicy(_CompiledForm):
             # (see _build_adapter_view), the one built in advance -- unless debug logging is
             # on, which logs each refusal in full. One flag, so that the common refusal below
             # costs one check, as before the twin.
-            if self._debug or logger.isEnabledFor(_DEBUG):
+            if self._debug or _debug_logged(_DEBUG):
                 return self._refuse_origin(self._refused_actual, origin)
             return self._refused_actual_unexplained
         # _refuse_origin(), inlined: the most common refusal, explained only when read.
         refusal: Decision = _new_refusal(self._refused_actual)
         _set_refused_origin(refusal, origin)
-        if logger.isEnabledFor(_DEBUG):
+        if _debug_logged(_DEBUG):
             logger.debug("CORS %s: %s", _ACTUAL_REJECTED.value, refusal.reason)
         return refusal
 
