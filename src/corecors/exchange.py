@@ -13,13 +13,14 @@ from typing import AnyStr, Final
 
 from .decision import OWNED_RESPONSE_HEADERS, Decision, DecisionKind, RequestInfo
 from .errors import CORSConfigError
-from .policy import MAX_INPUT_LIMIT
+from .policy import MAX_INPUT_LIMIT, CORSPolicy
 from .routing import CORSDecider
 from .tokens import merge_vary
 
 __all__ = [
     "check_decider",
     "check_optional_decider",
+    "core_policy",
     "join_field_lines",
     "read_request",
     "response_headers",
@@ -148,3 +149,13 @@ def check_optional_decider(decider: object, what: str) -> CORSDecider | None:
             ]
         )
     return decider
+
+
+def core_policy(decider: CORSDecider) -> CORSPolicy | None:
+    """``decider`` when it is a :class:`~corecors.CORSPolicy` deciding by the core's own rule
+    (one policy for every path, not a subclass with a ``decide_fields`` of its own); else
+    ``None``. Only such a policy may be answered from the core's prebuilt tables and its
+    adapters' entry, which skip ``decide_fields``."""
+    if isinstance(decider, CORSPolicy) and type(decider).decide_fields is CORSPolicy.decide_fields:
+        return decider
+    return None

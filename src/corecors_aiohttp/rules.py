@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Final
 from multidict import istr
 
 from corecors import CORSDecider, CORSPolicy, Decision
+from corecors.exchange import core_policy
 
 from .apply import _DISABLED, _FAST_OWNED_CHECK, _lines
 
@@ -51,17 +52,17 @@ class _Rules:
         #: How the fast path decides: the core's own policy answers through the adapters'
         #: entry (an origin refusal built in advance, not per request); a subclass that
         #: decides for itself is asked as usual.
-        own = single is not None and type(single).decide_fields is CORSPolicy.decide_fields
+        own = None if single is None else core_policy(single)
         self.decide: Callable[[str, str | None], Decision] = (
-            single._decide_for_adapter if single is not None and own else decider.decide_fields
+            decider.decide_fields if own is None else own._decide_for_adapter
         )
         #: The fast path's answers to actual requests, as header lines, built in advance by
         #: the core (from the configuration, never from requests): by listed origin, and for
         #: any other origin when that is always the same refusal (else ``None``: ask).
         listed: Mapping[str, Decision] = {}
         unlisted: Decision | None = None
-        if single is not None and own:
-            listed, unlisted = single._actual_answers_for_adapter()
+        if own is not None:
+            listed, unlisted = own._actual_answers_for_adapter()
         self.listed_lines = {origin: _lines(decision) for origin, decision in listed.items()}
         #: No listed origin is longer: a longer one is never hashed (hostile input).
         self.listed_limit = max(map(len, listed), default=0)

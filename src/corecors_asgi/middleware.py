@@ -29,7 +29,7 @@ from corecors import (
     merge_vary,
 )
 from corecors.decision import AsgiHeaders, asgi_header_lines
-from corecors.exchange import check_decider, join_field_lines
+from corecors.exchange import check_decider, core_policy, join_field_lines
 from corecors.links import doc_url
 from corecors.policy import MAX_INPUT_LIMIT, _unknown_key_problems
 
@@ -326,8 +326,9 @@ class CORSMiddleware:
         self.handle_errors: bool = handle_errors
         self.check_websocket_origin: bool = check_websocket_origin
         self._refusal: CORSConfigError | None = None
-        # What each request reads: the policy and what is known of it in advance, in one
-        # tuple, so that a request reading it once sees one policy (see _State).
+        # The policy when it is one CORSPolicy for every path (corecors.exchange.core_policy):
+        # each request is then decided without its path, from the core's tables or through
+        # its adapters' entry. None otherwise: the policy is asked with the routed path.
         self._single: CORSPolicy | None
         try:
             self._policy: CORSDecider = check_decider(
@@ -351,7 +352,7 @@ class CORSMiddleware:
             # take for "lifespan unsupported" before answering every request with 500.
             self._refusal = error
             self._policy = _REFUSED
-        self._single = _single_policy(self._policy)
+        self._single = core_policy(self._policy)
 
     @property
     def policy(self) -> CORSDecider:
@@ -370,7 +371,7 @@ class CORSMiddleware:
         self._single = None
         self._policy = checked
         self._refusal = None
-        self._single = _single_policy(checked)
+        self._single = core_policy(checked)
 
     def __repr__(self) -> str:
         policy = "<refused>" if self._refusal is not None else repr(self._policy)
@@ -528,16 +529,6 @@ class CORSMiddleware:
         else:
             # Closing before accepting makes the server answer the handshake with 403.
             await send({"type": "websocket.close", "code": _POLICY_VIOLATION})
-
-
-def _single_policy(policy: CORSDecider) -> CORSPolicy | None:
-    """``policy`` when it is one policy for every path (a CORSPolicy whose decide_fields is
-    the core's own, which ignores the path): each request is then decided without its path,
-    from its tables or through _decide_for_adapter. ``None`` otherwise: the policy is asked
-    about each request, with its path."""
-    if isinstance(policy, CORSPolicy) and type(policy).decide_fields is CORSPolicy.decide_fields:
-        return policy
-    return None
 
 
 _RawFields = tuple[bytes | None, bytes | None, bytes | None, bytes | None]
